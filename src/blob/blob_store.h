@@ -1,0 +1,48 @@
+#pragma once
+// The blob store: immutable bytes addressed by SHA-256. Local disk by default
+// (disk_blob_store.h); an S3 cluster can implement the same interface.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace herd {
+
+// Bytes being received, not yet addressable. Dropping it without place() discards them.
+class TempBlob {
+ public:
+  virtual ~TempBlob() = default;
+  // Appends bytes. Throws std::system_error on I/O failure.
+  virtual void write(const char* data, size_t len) = 0;
+  // Makes the bytes written so far durable (fsync). Idempotent.
+  virtual void sync() = 0;
+};
+
+// An open, readable blob. Closes its descriptor when destroyed.
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  virtual int64_t size() const = 0;
+  // Reads up to `len` bytes at `offset`; returns the count (0 at end). Throws on I/O failure.
+  virtual size_t read(int64_t offset, char* buf, size_t len) = 0;
+  // The file descriptor, for zero-copy sending; -1 when the store has none.
+  virtual int fd() const = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  // Starts receiving a new blob. Thread-safe.
+  virtual std::unique_ptr<TempBlob> create_temp() = 0;
+  // Makes `temp` durable under its content address `sha256` (raw bytes): sync, rename into place,
+  // sync the directory. Replaces any bytes already there (they are identical by construction).
+  virtual void place(TempBlob& temp, const std::string& sha256) = 0;
+  // Deletes the blob's bytes; absent bytes are not an error.
+  virtual void remove(const std::string& sha256) = 0;
+  // Opens the blob for reading; nullptr when its bytes are absent.
+  virtual std::unique_ptr<BlobReader> open(const std::string& sha256) = 0;
+  // Deletes leftover temporary files (from crashes). Only call while no upload is running.
+  virtual size_t clear_temp() = 0;
+};
+
+}  // namespace herd

@@ -1,0 +1,163 @@
+#include "blob/disk_blob_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "util/hex.h"
+#include "util/random.h"
+
+namespace herd {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
+
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("open " + dir);
+  int rc = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (rc != 0) fail("fsync " + dir);
+}
+
+// mkdir that tolerates an existing directory; returns true when it created one.
+bool make_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) == 0) return true;
+  if (errno == EEXIST) return false;
+  fail("mkdir " + dir);
+}
+
+class DiskTempBlob : public TempBlob {
+ public:
+  explicit DiskTempBlob(const std::string& dir) {
+    path_ = dir + "/" + random_string(24, "abcdefghijklmnopqrstuvwxyz0123456789") + ".part";
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd_ < 0) fail("create " + path_);
+  }
+  ~DiskTempBlob() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!placed_) ::unlink(path_.c_str());
+  }
+  void write(const char* data, size_t len) override {
+    while (len) {
+      ssize_t n = ::write(fd_, data, len);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail("write " + path_);
+      }
+      data += n;
+      len -= static_cast<size_t>(n);
+    }
+    synced_ = false;
+  }
+  void sync() override {
+    if (synced_) return;
+    if (::fdatasync(fd_) != 0) fail("fsync " + path_);
+    synced_ = true;
+  }
+  const std::string& path() const { return path_; }
+  void mark_placed() { placed_ = true; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool synced_ = false;
+  bool placed_ = false;
+};
+
+class DiskBlobReader : public BlobReader {
+ public:
+  DiskBlobReader(int fd, int64_t size) : fd_(fd), size_(size) {}
+  ~DiskBlobReader() override { ::close(fd_); }
+  int64_t size() const override { return size_; }
+  size_t read(int64_t offset, char* buf, size_t len) override {
+    while (true) {
+      ssize_t n = ::pread(fd_, buf, len, offset);
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EINTR) fail("read blob");
+    }
+  }
+  int fd() const override { return fd_; }
+
+ private:
+  int fd_;
+  int64_t size_;
+};
+
+}  // namespace
+
+DiskBlobStore::DiskBlobStore(std::string root)
+    : root_(std::move(root)), blobs_dir_(root_ + "/blobs"), tmp_dir_(root_ + "/tmp") {
+  if (make_dir(blobs_dir_)) fsync_dir(root_);
+  if (make_dir(tmp_dir_)) fsync_dir(root_);
+}
+
+std::unique_ptr<TempBlob> DiskBlobStore::create_temp() { return std::make_unique<DiskTempBlob>(tmp_dir_); }
+
+std::string DiskBlobStore::path_of(const std::string& sha256) const {
+  std::string hex = to_hex(sha256);
+  return blobs_dir_ + "/" + hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex;
+}
+
+std::string DiskBlobStore::ensure_shard(const std::string& hex) {
+  std::string first = blobs_dir_ + "/" + hex.substr(0, 2);
+  std::string second = first + "/" + hex.substr(2, 2);
+  struct stat st;
+  if (::stat(second.c_str(), &st) == 0) return second;
+  if (make_dir(first)) fsync_dir(blobs_dir_);
+  if (make_dir(second)) fsync_dir(first);
+  return second;
+}
+
+void DiskBlobStore::place(TempBlob& temp, const std::string& sha256) {
+  auto& t = dynamic_cast<DiskTempBlob&>(temp);
+  t.sync();
+  std::string hex = to_hex(sha256);
+  std::string dir = ensure_shard(hex);
+  std::string final_path = dir + "/" + hex;
+  if (::rename(t.path().c_str(), final_path.c_str()) != 0) fail("rename " + t.path() + " -> " + final_path);
+  t.mark_placed();
+  fsync_dir(dir);
+}
+
+void DiskBlobStore::remove(const std::string& sha256) {
+  std::string path = path_of(sha256);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("unlink " + path);
+}
+
+std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256) {
+  std::string path = path_of(sha256);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return nullptr;
+    fail("open " + path);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    fail("stat " + path);
+  }
+  return std::make_unique<DiskBlobReader>(fd, st.st_size);
+}
+
+size_t DiskBlobStore::clear_temp() {
+  DIR* d = ::opendir(tmp_dir_.c_str());
+  if (!d) fail("opendir " + tmp_dir_);
+  size_t removed = 0;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (::unlink((tmp_dir_ + "/" + name).c_str()) == 0) ++removed;
+  }
+  ::closedir(d);
+  return removed;
+}
+
+}  // namespace herd

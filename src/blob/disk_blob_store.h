@@ -1,0 +1,35 @@
+#pragma once
+// BlobStore on a local directory:
+//   <root>/blobs/<hex[0:2]>/<hex[2:4]>/<64-hex>   content-addressed blob files
+//   <root>/tmp/                                    uploads in progress
+// Shard directories are created lazily and made durable (parent fsync) when created.
+#include <string>
+
+#include "blob/blob_store.h"
+
+namespace herd {
+
+class DiskBlobStore : public BlobStore {
+ public:
+  // Creates <root>/blobs and <root>/tmp (mode 0700) if needed.
+  explicit DiskBlobStore(std::string root);
+
+  std::unique_ptr<TempBlob> create_temp() override;
+  void place(TempBlob& temp, const std::string& sha256) override;
+  void remove(const std::string& sha256) override;
+  std::unique_ptr<BlobReader> open(const std::string& sha256) override;
+  size_t clear_temp() override;
+
+  // The final path of a blob (raw 32-byte digest).
+  std::string path_of(const std::string& sha256) const;
+
+ private:
+  // Ensures the shard directory for `hex` exists and is durable; returns its path.
+  std::string ensure_shard(const std::string& hex);
+
+  std::string root_;
+  std::string blobs_dir_;
+  std::string tmp_dir_;
+};
+
+}  // namespace herd

@@ -1,0 +1,23 @@
+// herd gc
+#include <iostream>
+
+#include "cli/commands.h"
+#include "pool/data_dir.h"
+
+namespace herd::cli {
+
+void add_gc_command(CLI::App& app, Common& common) {
+  static std::optional<int64_t> grace;
+  auto* cmd = app.add_subcommand("gc", "Remove blobs no object references (after the grace period) now");
+  cmd->add_option("--grace", grace, "Seconds a blob must have been unreferenced (default: [gc] grace_seconds)")
+      ->check(CLI::NonNegativeNumber);
+  add_common_options(*cmd, common);
+  cmd->callback([&] {
+    Config c = common.load();
+    DataDir dir(c.data_dir);
+    GcReport r = dir.pool().gc(grace.value_or(c.gc_grace_seconds) * 1000);
+    std::cout << "gc: removed " << r.blobs_removed << " blob(s), freed " << r.bytes_freed << " bytes\n";
+  });
+}
+
+}  // namespace herd::cli

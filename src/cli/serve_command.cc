@@ -1,0 +1,107 @@
+// herd serve: the S3 endpoint plus background garbage collection.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cli/commands.h"
+#include "http/server.h"
+#include "pool/data_dir.h"
+#include "s3/router.h"
+
+namespace herd::cli {
+
+namespace {
+
+// Runs Pool::gc every interval on its own thread until stopped.
+class BackgroundGc {
+ public:
+  BackgroundGc(Pool& pool, const Config& c)
+      : pool_(pool), grace_ms_(c.gc_grace_seconds * 1000), interval_(c.gc_interval_seconds) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~BackgroundGc() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
+      lock.unlock();
+      try {
+        GcReport r = pool_.gc(grace_ms_);
+        if (r.blobs_removed) spdlog::info("gc: removed {} blob(s), freed {} bytes", r.blobs_removed, r.bytes_freed);
+      } catch (const std::exception& e) {
+        spdlog::error("gc failed: {}", e.what());
+      }
+      lock.lock();
+    }
+  }
+
+  Pool& pool_;
+  int64_t grace_ms_;
+  std::chrono::seconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+void serve(const Config& c) {
+  spdlog::set_level(spdlog::level::from_str(c.log_level));
+  DataDir dir(c.data_dir);
+  if (!dir.lock_for_serving())
+    throw std::runtime_error("another herd server is already running on " + c.data_dir);
+  if (size_t n = dir.pool().blobs().clear_temp()) spdlog::info("removed {} unfinished upload(s) left by a crash", n);
+
+  auto [host, port] = parse_listen(c.listen);
+  http::ServerOptions options;
+  options.host = host;
+  options.port = port;
+  int threads = c.threads > 0 ? c.threads : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  boost::asio::io_context io(threads);
+  s3::Router router(dir.pool(), c.s3);
+  http::Server server(io, options, router);
+  server.start();
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](auto, int sig) {
+    spdlog::info("signal {}: shutting down", sig);
+    io.stop();
+  });
+  BackgroundGc gc(dir.pool(), c);
+  spdlog::info("herd {} listening on http://{}:{} (data: {}, {} threads)", HERD_VERSION,
+               host.find(':') != std::string::npos ? "[" + host + "]" : host, server.port(), c.data_dir, threads);
+
+  std::vector<std::thread> workers;
+  for (int i = 1; i < threads; ++i) workers.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : workers) t.join();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Common& common) {
+  static std::optional<std::string> listen;
+  auto* cmd = app.add_subcommand("serve", "Run the S3 server on the data directory");
+  cmd->add_option("--listen", listen, "HOST:PORT to listen on (overrides [server] listen; default 127.0.0.1:9000)");
+  add_common_options(*cmd, common);
+  cmd->callback([&] {
+    Config c = common.load();
+    if (listen) c.listen = *listen;
+    serve(c);
+  });
+}
+
+}  // namespace herd::cli

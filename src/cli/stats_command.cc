@@ -1,0 +1,55 @@
+// herd stats
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "pool/data_dir.h"
+
+namespace herd::cli {
+
+namespace {
+
+std::string human(int64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) v /= 1024, ++u;
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+}  // namespace
+
+void add_stats_command(CLI::App& app, Common& common) {
+  static bool json = false;
+  auto* cmd = app.add_subcommand("stats", "Show objects, distinct blobs, logical and physical bytes, dedup ratio");
+  cmd->add_flag("--json", json, "Print JSON (objects, blobs, logical_bytes, physical_bytes, dedup_ratio, …)");
+  add_common_options(*cmd, common);
+  cmd->callback([&] {
+    DataDir dir(common.load().data_dir);
+    PoolStats s = dir.pool().meta().stats();
+    double ratio = s.physical_bytes ? static_cast<double>(s.logical_bytes) / static_cast<double>(s.physical_bytes) : 1.0;
+    if (json) {
+      std::cout << nlohmann::json{{"tenants", s.tenants},
+                                  {"buckets", s.buckets},
+                                  {"objects", s.objects},
+                                  {"blobs", s.blobs},
+                                  {"logical_bytes", s.logical_bytes},
+                                  {"physical_bytes", s.physical_bytes},
+                                  {"reclaimable_blobs", s.reclaimable_blobs},
+                                  {"reclaimable_bytes", s.reclaimable_bytes},
+                                  {"dedup_ratio", ratio}}
+                       .dump()
+                << "\n";
+      return;
+    }
+    std::cout << fmt::format(
+        "tenants         {}\nbuckets         {}\nobjects         {}\nblobs           {}\n"
+        "logical bytes   {} ({})\nphysical bytes  {} ({})\nawaiting GC     {} blob(s), {}\ndedup ratio     {:.2f}x\n",
+        s.tenants, s.buckets, s.objects, s.blobs, s.logical_bytes, human(s.logical_bytes), s.physical_bytes,
+        human(s.physical_bytes), s.reclaimable_blobs, human(s.reclaimable_bytes), ratio);
+  });
+}
+
+}  // namespace herd::cli

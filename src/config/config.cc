@@ -1,0 +1,85 @@
+#include "config/config.h"
+
+#include <charconv>
+#include <set>
+#include <stdexcept>
+#include <toml++/toml.h>
+
+namespace herd {
+
+namespace {
+
+using Keys = std::set<std::string>;
+
+void reject_unknown(const toml::table& t, const std::string& where, const Keys& known) {
+  for (const auto& [k, v] : t)
+    if (!known.count(std::string(k.str())))
+      throw std::runtime_error("unknown setting '" + std::string(k.str()) + "' in " + where);
+}
+
+template <typename T>
+void read(const toml::table& t, const std::string& section, const char* key, T& out) {
+  const toml::node* n = t.get(key);
+  if (!n) return;
+  auto v = n->value<T>();
+  if (!v) throw std::runtime_error("[" + section + "] " + key + " has the wrong type");
+  out = *v;
+}
+
+void positive(int64_t v, const char* what, int64_t min) {
+  if (v < min) throw std::runtime_error(std::string(what) + " must be at least " + std::to_string(min));
+}
+
+}  // namespace
+
+std::pair<std::string, uint16_t> parse_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw std::runtime_error("listen address must be HOST:PORT: " + listen);
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string port_s = listen.substr(colon + 1);
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
+  if (ec != std::errc() || p != port_s.data() + port_s.size() || port > 65535)
+    throw std::runtime_error("bad port in listen address: " + listen);
+  return {host, static_cast<uint16_t>(port)};
+}
+
+Config load_config(const std::optional<std::string>& path) {
+  Config c;
+  if (!path) return c;
+  toml::table root;
+  try {
+    root = toml::parse_file(*path);
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error("cannot read config " + *path + ": " + std::string(e.description()));
+  }
+  reject_unknown(root, *path, {"server", "storage", "gc"});
+  if (auto* s = root["server"].as_table()) {
+    reject_unknown(*s, "[server]", {"listen", "threads", "log_level", "region"});
+    read(*s, "server", "listen", c.listen);
+    int64_t threads = c.threads;
+    read(*s, "server", "threads", threads);
+    positive(threads, "[server] threads", 0);
+    c.threads = static_cast<int>(threads);
+    read(*s, "server", "log_level", c.log_level);
+    read(*s, "server", "region", c.s3.region);
+  }
+  if (auto* s = root["storage"].as_table()) {
+    reject_unknown(*s, "[storage]", {"data_dir", "max_object_size"});
+    read(*s, "storage", "data_dir", c.data_dir);
+    read(*s, "storage", "max_object_size", c.s3.max_object_size);
+    positive(c.s3.max_object_size, "[storage] max_object_size", 0);
+  }
+  if (auto* s = root["gc"].as_table()) {
+    reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds"});
+    read(*s, "gc", "grace_seconds", c.gc_grace_seconds);
+    read(*s, "gc", "interval_seconds", c.gc_interval_seconds);
+    positive(c.gc_grace_seconds, "[gc] grace_seconds", 0);
+    positive(c.gc_interval_seconds, "[gc] interval_seconds", 1);
+  }
+  parse_listen(c.listen);  // validate early
+  return c;
+}
+
+}  // namespace herd

@@ -1,0 +1,29 @@
+#pragma once
+// Herd's configuration: a TOML file with documented defaults (see docs/CONFIG.md), overridden
+// by command-line flags.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "s3/context.h"
+
+namespace herd {
+
+struct Config {
+  std::string data_dir = "herd-data";    // [storage] data_dir
+  std::string listen = "127.0.0.1:9000";  // [server] listen, HOST:PORT ([v6]:PORT for IPv6)
+  int threads = 0;                        // [server] threads; 0 = 2 per CPU core
+  std::string log_level = "info";         // [server] log_level: trace, debug, info, warn, error
+  s3::S3Options s3;                       // [server] region, [storage] max_object_size
+  int64_t gc_grace_seconds = 3600;        // [gc] grace_seconds: unreferenced this long before removal
+  int64_t gc_interval_seconds = 600;      // [gc] interval_seconds: background GC period while serving
+};
+
+// Reads `path` (when given) over the defaults. Throws std::runtime_error with a clear message
+// on a parse error, an unknown key or a value of the wrong type or range.
+Config load_config(const std::optional<std::string>& path);
+
+// Splits "HOST:PORT" / "[v6]:PORT". Throws std::runtime_error when malformed.
+std::pair<std::string, uint16_t> parse_listen(const std::string& listen);
+
+}  // namespace herd

@@ -1,0 +1,125 @@
+#include "http/beast_exchange.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+
+#include <memory>
+
+namespace herd::http {
+
+namespace bhttp = beast::http;
+using asio::use_awaitable;
+
+BeastExchange::BeastExchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                   std::chrono::seconds io_timeout)
+    : stream_(stream), buffer_(buffer), parser_(parser), io_timeout_(io_timeout) {
+  const auto& req = parser_.get();
+  method_ = std::string(req.method_string());
+  target_ = std::string(req.target());
+  auto q = target_.find('?');
+  path_ = target_.substr(0, q);
+  if (q != std::string::npos) query_ = target_.substr(q + 1);
+  keep_alive_ = req.keep_alive();
+}
+
+std::optional<std::string_view> BeastExchange::header(std::string_view name) const {
+  const auto& req = parser_.get();
+  auto it = req.find(beast::string_view(name.data(), name.size()));
+  if (it == req.end()) return std::nullopt;
+  auto v = it->value();
+  return std::string_view(v.data(), v.size());
+}
+
+Headers BeastExchange::headers() const {
+  Headers out;
+  for (const auto& f : parser_.get()) out.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  return out;
+}
+
+std::optional<uint64_t> BeastExchange::content_length() const {
+  if (parser_.chunked()) return std::nullopt;
+  auto len = parser_.content_length();
+  return len ? std::optional<uint64_t>(*len) : std::optional<uint64_t>(0);
+}
+
+asio::awaitable<void> BeastExchange::continue_if_expected() {
+  if (continue_sent_ || parser_.is_done()) co_return;
+  auto expect = header("Expect");
+  if (!expect || !beast::iequals(*expect, "100-continue")) co_return;
+  continue_sent_ = true;
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  stream_.expires_after(io_timeout_);
+  co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()), use_awaitable);
+}
+
+asio::awaitable<size_t> BeastExchange::read_body(char* buf, size_t len) {
+  if (parser_.is_done() || len == 0) co_return 0;
+  co_await continue_if_expected();
+  auto& body = parser_.get().body();
+  body.data = buf;
+  body.size = len;
+  stream_.expires_after(io_timeout_);
+  auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_,
+                                                 asio::as_tuple(use_awaitable));
+  (void)n;
+  if (ec == bhttp::error::need_buffer) ec = {};
+  if (ec) {
+    keep_alive_ = false;
+    if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset)
+      throw IncompleteBody();
+    throw beast::system_error(ec);
+  }
+  co_return len - body.size;
+}
+
+bhttp::response<bhttp::empty_body> BeastExchange::prepare(unsigned status, const Headers& headers,
+                                                     uint64_t content_length) {
+  bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::server, "Herd");
+  for (const auto& [k, v] : headers) res.insert(k, v);
+  // A body left unread cannot be skipped safely on a reused connection.
+  if (!parser_.is_done()) keep_alive_ = false;
+  res.keep_alive(keep_alive_);
+  res.content_length(content_length);
+  return res;
+}
+
+asio::awaitable<void> BeastExchange::respond(const Response& r) {
+  responded_ = true;
+  bool head = method_ == "HEAD";
+  auto res = prepare(r.status, r.headers, r.body.size());
+  bhttp::response_serializer<bhttp::empty_body> sr{res};
+  stream_.expires_after(io_timeout_);
+  co_await bhttp::async_write_header(stream_, sr, use_awaitable);
+  if (!head && !r.body.empty()) co_await asio::async_write(stream_, asio::buffer(r.body), use_awaitable);
+}
+
+asio::awaitable<void> BeastExchange::respond_blob(const Response& r, BlobReader& blob, int64_t offset, int64_t length) {
+  responded_ = true;
+  bool head = method_ == "HEAD";
+  auto res = prepare(r.status, r.headers, static_cast<uint64_t>(length));
+  bhttp::response_serializer<bhttp::empty_body> sr{res};
+  stream_.expires_after(io_timeout_);
+  co_await bhttp::async_write_header(stream_, sr, use_awaitable);
+  if (head) co_return;
+  constexpr size_t kChunk = 256 * 1024;
+  auto buf = std::make_unique<char[]>(kChunk);
+  int64_t remaining = length;
+  while (remaining > 0) {
+    size_t want = static_cast<size_t>(std::min<int64_t>(remaining, kChunk));
+    size_t got = blob.read(offset, buf.get(), want);
+    if (got == 0) {  // the file is shorter than its record: never send a short body silently
+      keep_alive_ = false;
+      throw std::runtime_error("blob shorter than expected");
+    }
+    stream_.expires_after(io_timeout_);
+    co_await asio::async_write(stream_, asio::buffer(buf.get(), got), use_awaitable);
+    offset += static_cast<int64_t>(got);
+    remaining -= static_cast<int64_t>(got);
+  }
+}
+
+}  // namespace herd::http

@@ -1,0 +1,43 @@
+#pragma once
+// An HTTP/1.1 server on Boost.Beast with one coroutine per connection, keep-alive and
+// pipelining, a bounded request head and I/O timeouts. Requests go to a Handler.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "http/handler.h"
+
+namespace herd::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9000;
+  uint32_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds io_timeout{60};    // a read or write making no progress this long fails
+  std::chrono::seconds idle_timeout{75};  // keep-alive connections idle this long are closed
+};
+
+class Server {
+ public:
+  // Binds and listens immediately, so errors such as "address in use" surface here.
+  Server(asio::io_context& io, ServerOptions options, Handler& handler);
+  // Starts accepting connections; they run on `io`'s threads.
+  void start();
+  // The bound port (useful when listening on port 0).
+  uint16_t port() const;
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(asio::ip::tcp::socket socket);
+
+  asio::io_context& io_;
+  ServerOptions options_;
+  Handler& handler_;
+  asio::ip::tcp::acceptor acceptor_;
+};
+
+}  // namespace herd::http

@@ -1,0 +1,80 @@
+#pragma once
+// The metadata store: tenants, buckets, objects and blob reference counts.
+// SQLite by default (sqlite_meta_store.h); a PostgreSQL store can implement the same interface.
+// All methods are thread-safe and safe against other processes using the same store.
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "meta/types.h"
+
+namespace herd {
+
+// Outcome of CreateBucket.
+enum class CreateBucketResult { kCreated, kOwnedByYou, kTakenByOther };
+
+// Outcome of committing a PutObject.
+struct PutOutcome {
+  bool deduplicated = false;  // the blob already had live references; no bytes were placed
+};
+
+// Raised when a bucket vanished (deleted concurrently) while an operation needed it.
+struct NoSuchBucketError : std::runtime_error {
+  NoSuchBucketError() : std::runtime_error("no such bucket") {}
+};
+
+class MetaStore {
+ public:
+  virtual ~MetaStore() = default;
+
+  // --- tenants
+  // Creates a tenant; false when the name or access key is taken.
+  virtual bool create_tenant(Tenant& tenant) = 0;
+  virtual std::optional<Tenant> tenant_by_access_key(const std::string& access_key) = 0;
+  virtual std::optional<Tenant> tenant_by_name(const std::string& name) = 0;
+  virtual std::vector<Tenant> list_tenants() = 0;
+  // Deletes the tenant, its buckets and objects (releasing their blob references).
+  virtual void delete_tenant(int64_t tenant_id) = 0;
+  // Number of buckets the tenant owns.
+  virtual int64_t count_buckets(int64_t tenant_id) = 0;
+
+  // --- buckets
+  virtual CreateBucketResult create_bucket(int64_t tenant_id, const std::string& name) = 0;
+  virtual std::optional<Bucket> bucket_by_name(const std::string& name) = 0;
+  virtual std::vector<Bucket> list_buckets(int64_t tenant_id) = 0;
+  // Deletes an empty bucket; false when it still holds objects.
+  virtual bool delete_bucket(int64_t bucket_id) = 0;
+
+  // --- objects
+  virtual std::optional<ObjectRecord> get_object(int64_t bucket_id, const std::string& key) = 0;
+  // Up to `limit` objects in key order with key > `after` (or >= when `inclusive`) and key
+  // starting with `prefix`.
+  virtual std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
+                                                  const std::string& prefix, size_t limit) = 0;
+
+  // Commits an object row pointing at blob `object.sha256` in one transaction: adds a reference to
+  // the blob, replaces any previous object at (bucket, key) and releases that one's reference.
+  // When the blob has no live reference (unknown, or at zero awaiting GC), `place_blob` is called
+  // inside the transaction, under the store's write lock, and must make the blob's bytes durable
+  // at their final location; an exception from it aborts the commit. Throws NoSuchBucketError.
+  virtual PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) = 0;
+  // Removes (bucket, key), releasing its blob reference; false when it did not exist.
+  virtual bool delete_object(int64_t bucket_id, const std::string& key) = 0;
+
+  // --- blobs and garbage collection
+  // True when the blob is referenced by at least one object right now (a hint: may change).
+  virtual bool blob_is_live(const std::string& sha256) = 0;
+  // Blobs at zero references since before `cutoff_ms`, at most `limit`.
+  virtual std::vector<std::string> gc_candidates(int64_t cutoff_ms, size_t limit) = 0;
+  // In one transaction under the write lock: if the blob is still at zero references since
+  // before `cutoff_ms`, calls `remove_blob` (which deletes its bytes) and forgets it.
+  // Returns the blob's size when removed.
+  virtual std::optional<int64_t> gc_remove(const std::string& sha256, int64_t cutoff_ms,
+                                           const std::function<void()>& remove_blob) = 0;
+
+  virtual PoolStats stats() = 0;
+};
+
+}  // namespace herd

@@ -1,0 +1,404 @@
+#include "meta/sqlite_meta_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/clock.h"
+
+namespace herd {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 30000;
+
+// Schema version 1. Keys compare bytewise (BINARY collation), which is S3's UTF-8 key order.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS tenants(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  access_key TEXT NOT NULL UNIQUE,
+  secret_key TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS buckets(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  created_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS buckets_by_tenant ON buckets(tenant_id, name);
+-- One row per distinct content. refcount counts object rows; zero_since_ms is set while it is 0.
+CREATE TABLE IF NOT EXISTS blobs(
+  sha256 BLOB PRIMARY KEY,
+  size INTEGER NOT NULL,
+  refcount INTEGER NOT NULL,
+  zero_since_ms INTEGER) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS blobs_unreferenced ON blobs(zero_since_ms) WHERE refcount = 0;
+CREATE TABLE IF NOT EXISTS objects(
+  bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+  key TEXT NOT NULL,
+  sha256 BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  modified_ms INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  cache_control TEXT NOT NULL,
+  content_disposition TEXT NOT NULL,
+  content_encoding TEXT NOT NULL,
+  user_meta TEXT NOT NULL,
+  acl TEXT NOT NULL,
+  PRIMARY KEY(bucket_id, key)) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+Tenant read_tenant(sqlite::Statement& s) {
+  return Tenant{s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4)};
+}
+
+Bucket read_bucket(sqlite::Statement& s) { return Bucket{s.int64(0), s.text(1), s.int64(2), s.int64(3)}; }
+
+std::string encode_user_meta(const ObjectMeta& m) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [k, v] : m.user_meta) j.push_back({k, v});
+  return j.dump();
+}
+
+void decode_user_meta(const std::string& text, ObjectMeta& m) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return;
+  for (const auto& kv : j)
+    if (kv.is_array() && kv.size() == 2) m.user_meta.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+}
+
+constexpr const char* kTenantColumns = "SELECT id, name, access_key, secret_key, created_ms FROM tenants ";
+constexpr const char* kBucketColumns = "SELECT id, name, tenant_id, created_ms FROM buckets ";
+
+}  // namespace
+
+SqliteMetaStore::SqliteMetaStore(std::string path) : path_(std::move(path)) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  c->exec(kSchema);
+}
+
+SqliteMetaStore::~SqliteMetaStore() = default;
+
+SqliteMetaStore::Lease::Lease(SqliteMetaStore& store) : store_(store) {
+  {
+    std::lock_guard lock(store.pool_mu_);
+    if (!store.idle_.empty()) {
+      conn_ = std::move(store.idle_.back());
+      store.idle_.pop_back();
+    }
+  }
+  if (!conn_) conn_ = std::make_unique<sqlite::Connection>(store.path_, kBusyTimeoutMs);
+}
+
+SqliteMetaStore::Lease::~Lease() {
+  std::lock_guard lock(store_.pool_mu_);
+  store_.idle_.push_back(std::move(conn_));
+}
+
+bool SqliteMetaStore::create_tenant(Tenant& t) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  {
+    sqlite::Use s(c->prepare("SELECT 1 FROM tenants WHERE name = ? OR access_key = ?"));
+    s->bind(1, t.name).bind(2, t.access_key);
+    if (s->step()) return false;
+  }
+  t.created_ms = now_ms();
+  sqlite::Use s(c->prepare("INSERT INTO tenants(name, access_key, secret_key, created_ms) VALUES(?,?,?,?)"));
+  s->bind(1, t.name).bind(2, t.access_key).bind(3, t.secret_key).bind(4, t.created_ms).run();
+  t.id = c->last_insert_rowid();
+  tx.commit();
+  return true;
+}
+
+std::optional<Tenant> SqliteMetaStore::tenant_by_access_key(const std::string& access_key) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(std::string(kTenantColumns) + "WHERE access_key = ?"));
+  s->bind(1, access_key);
+  if (!s->step()) return std::nullopt;
+  return read_tenant(*s);
+}
+
+std::optional<Tenant> SqliteMetaStore::tenant_by_name(const std::string& name) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(std::string(kTenantColumns) + "WHERE name = ?"));
+  s->bind(1, name);
+  if (!s->step()) return std::nullopt;
+  return read_tenant(*s);
+}
+
+std::vector<Tenant> SqliteMetaStore::list_tenants() {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(std::string(kTenantColumns) + "ORDER BY name"));
+  std::vector<Tenant> out;
+  while (s->step()) out.push_back(read_tenant(*s));
+  return out;
+}
+
+void SqliteMetaStore::release_blob(sqlite::Connection& c, const std::string& sha256, int64_t now) {
+  sqlite::Use s(c.prepare(
+      "UPDATE blobs SET refcount = refcount - 1, "
+      "zero_since_ms = CASE WHEN refcount = 1 THEN ? ELSE zero_since_ms END WHERE sha256 = ?"));
+  s->bind(1, now).bind_blob(2, sha256).run();
+}
+
+void SqliteMetaStore::delete_tenant(int64_t tenant_id) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  const int64_t now = now_ms();
+  std::vector<std::string> released;
+  {
+    sqlite::Use s(c->prepare(
+        "SELECT o.sha256 FROM objects o JOIN buckets b ON o.bucket_id = b.id WHERE b.tenant_id = ?"));
+    s->bind(1, tenant_id);
+    while (s->step()) released.push_back(s->blob(0));
+  }
+  for (const auto& sha : released) release_blob(*c, sha, now);
+  sqlite::Use(c->prepare("DELETE FROM objects WHERE bucket_id IN (SELECT id FROM buckets WHERE tenant_id = ?)"))
+      ->bind(1, tenant_id)
+      .run();
+  sqlite::Use(c->prepare("DELETE FROM buckets WHERE tenant_id = ?"))->bind(1, tenant_id).run();
+  sqlite::Use(c->prepare("DELETE FROM tenants WHERE id = ?"))->bind(1, tenant_id).run();
+  tx.commit();
+}
+
+int64_t SqliteMetaStore::count_buckets(int64_t tenant_id) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare("SELECT COUNT(*) FROM buckets WHERE tenant_id = ?"));
+  s->bind(1, tenant_id);
+  s->step();
+  return s->int64(0);
+}
+
+CreateBucketResult SqliteMetaStore::create_bucket(int64_t tenant_id, const std::string& name) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  {
+    sqlite::Use s(c->prepare("SELECT tenant_id FROM buckets WHERE name = ?"));
+    s->bind(1, name);
+    if (s->step())
+      return s->int64(0) == tenant_id ? CreateBucketResult::kOwnedByYou : CreateBucketResult::kTakenByOther;
+  }
+  sqlite::Use(c->prepare("INSERT INTO buckets(name, tenant_id, created_ms) VALUES(?,?,?)"))
+      ->bind(1, name)
+      .bind(2, tenant_id)
+      .bind(3, now_ms())
+      .run();
+  tx.commit();
+  return CreateBucketResult::kCreated;
+}
+
+std::optional<Bucket> SqliteMetaStore::bucket_by_name(const std::string& name) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(std::string(kBucketColumns) + "WHERE name = ?"));
+  s->bind(1, name);
+  if (!s->step()) return std::nullopt;
+  return read_bucket(*s);
+}
+
+std::vector<Bucket> SqliteMetaStore::list_buckets(int64_t tenant_id) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(std::string(kBucketColumns) + "WHERE tenant_id = ? ORDER BY name"));
+  s->bind(1, tenant_id);
+  std::vector<Bucket> out;
+  while (s->step()) out.push_back(read_bucket(*s));
+  return out;
+}
+
+bool SqliteMetaStore::delete_bucket(int64_t bucket_id) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  {
+    sqlite::Use s(c->prepare("SELECT 1 FROM objects WHERE bucket_id = ? LIMIT 1"));
+    s->bind(1, bucket_id);
+    if (s->step()) return false;
+  }
+  sqlite::Use(c->prepare("DELETE FROM buckets WHERE id = ?"))->bind(1, bucket_id).run();
+  tx.commit();
+  return true;
+}
+
+std::optional<ObjectRecord> SqliteMetaStore::get_object(int64_t bucket_id, const std::string& key) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(
+      "SELECT sha256, size, etag, modified_ms, content_type, cache_control, content_disposition, "
+      "content_encoding, user_meta, acl FROM objects WHERE bucket_id = ? AND key = ?"));
+  s->bind(1, bucket_id).bind(2, key);
+  if (!s->step()) return std::nullopt;
+  ObjectRecord o;
+  o.bucket_id = bucket_id;
+  o.key = key;
+  o.sha256 = s->blob(0);
+  o.size = s->int64(1);
+  o.etag = s->text(2);
+  o.modified_ms = s->int64(3);
+  o.meta.content_type = s->text(4);
+  o.meta.cache_control = s->text(5);
+  o.meta.content_disposition = s->text(6);
+  o.meta.content_encoding = s->text(7);
+  decode_user_meta(s->text(8), o.meta);
+  o.meta.acl = s->text(9);
+  return o;
+}
+
+std::vector<ObjectSummary> SqliteMetaStore::list_objects(int64_t bucket_id, const std::string& after,
+                                                         bool inclusive, const std::string& prefix,
+                                                         size_t limit) {
+  Lease c(*this);
+  // substr() on a BLOB cast compares bytes, so the prefix test is exact for any UTF-8 key.
+  sqlite::Use s(c->prepare(inclusive ? "SELECT key, size, etag, modified_ms FROM objects WHERE bucket_id = ?1 "
+                                       "AND key >= ?2 AND key >= ?3 ORDER BY key LIMIT ?4"
+                                     : "SELECT key, size, etag, modified_ms FROM objects WHERE bucket_id = ?1 "
+                                       "AND key > ?2 AND key >= ?3 ORDER BY key LIMIT ?4"));
+  s->bind(1, bucket_id).bind(2, after).bind(3, prefix).bind(4, static_cast<int64_t>(limit));
+  std::vector<ObjectSummary> out;
+  while (s->step()) {
+    std::string key = s->text(0);
+    if (key.compare(0, prefix.size(), prefix) != 0) break;  // past the prefix range
+    out.push_back(ObjectSummary{std::move(key), s->int64(1), s->text(2), s->int64(3)});
+  }
+  return out;
+}
+
+PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::function<void()>& place_blob) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  const int64_t now = now_ms();
+  {
+    sqlite::Use s(c->prepare("SELECT 1 FROM buckets WHERE id = ?"));
+    s->bind(1, o.bucket_id);
+    if (!s->step()) throw NoSuchBucketError();
+  }
+  PutOutcome outcome;
+  {
+    sqlite::Use s(c->prepare("SELECT refcount FROM blobs WHERE sha256 = ?"));
+    s->bind_blob(1, o.sha256);
+    outcome.deduplicated = s->step() && s->int64(0) > 0;
+  }
+  if (outcome.deduplicated) {
+    sqlite::Use(c->prepare("UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = ?"))->bind_blob(1, o.sha256).run();
+  } else {
+    // No live reference: GC may have removed (or be about to remove) the bytes, so place ours.
+    // GC removes bytes only under this same lock, so once placed they stay until released.
+    place_blob();
+    sqlite::Use(c->prepare("INSERT INTO blobs(sha256, size, refcount, zero_since_ms) VALUES(?,?,1,NULL) "
+                           "ON CONFLICT(sha256) DO UPDATE SET refcount = 1, zero_since_ms = NULL"))
+        ->bind_blob(1, o.sha256)
+        .bind(2, o.size)
+        .run();
+  }
+  std::optional<std::string> previous;
+  {
+    sqlite::Use s(c->prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
+    s->bind(1, o.bucket_id).bind(2, o.key);
+    if (s->step()) previous = s->blob(0);
+  }
+  sqlite::Use(c->prepare("INSERT OR REPLACE INTO objects(bucket_id, key, sha256, size, etag, modified_ms, "
+                         "content_type, cache_control, content_disposition, content_encoding, user_meta, acl) "
+                         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"))
+      ->bind(1, o.bucket_id)
+      .bind(2, o.key)
+      .bind_blob(3, o.sha256)
+      .bind(4, o.size)
+      .bind(5, o.etag)
+      .bind(6, o.modified_ms)
+      .bind(7, o.meta.content_type)
+      .bind(8, o.meta.cache_control)
+      .bind(9, o.meta.content_disposition)
+      .bind(10, o.meta.content_encoding)
+      .bind(11, encode_user_meta(o.meta))
+      .bind(12, o.meta.acl)
+      .run();
+  if (previous) release_blob(*c, *previous, now);
+  tx.commit();
+  return outcome;
+}
+
+bool SqliteMetaStore::delete_object(int64_t bucket_id, const std::string& key) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  std::string sha;
+  {
+    sqlite::Use s(c->prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
+    s->bind(1, bucket_id).bind(2, key);
+    if (!s->step()) return false;
+    sha = s->blob(0);
+  }
+  sqlite::Use(c->prepare("DELETE FROM objects WHERE bucket_id = ? AND key = ?"))->bind(1, bucket_id).bind(2, key).run();
+  release_blob(*c, sha, now_ms());
+  tx.commit();
+  return true;
+}
+
+bool SqliteMetaStore::blob_is_live(const std::string& sha256) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare("SELECT refcount FROM blobs WHERE sha256 = ?"));
+  s->bind_blob(1, sha256);
+  return s->step() && s->int64(0) > 0;
+}
+
+std::vector<std::string> SqliteMetaStore::gc_candidates(int64_t cutoff_ms, size_t limit) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(
+      "SELECT sha256 FROM blobs WHERE refcount = 0 AND zero_since_ms <= ? ORDER BY zero_since_ms LIMIT ?"));
+  s->bind(1, cutoff_ms).bind(2, static_cast<int64_t>(limit));
+  std::vector<std::string> out;
+  while (s->step()) out.push_back(s->blob(0));
+  return out;
+}
+
+std::optional<int64_t> SqliteMetaStore::gc_remove(const std::string& sha256, int64_t cutoff_ms,
+                                                  const std::function<void()>& remove_blob) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  int64_t size = 0;
+  {
+    sqlite::Use s(c->prepare("SELECT size FROM blobs WHERE sha256 = ? AND refcount = 0 AND zero_since_ms <= ?"));
+    s->bind_blob(1, sha256).bind(2, cutoff_ms);
+    if (!s->step()) return std::nullopt;  // referenced again, or already gone
+    size = s->int64(0);
+  }
+  // Bytes go first: a crash before COMMIT leaves a zero-reference row without bytes, which
+  // put_object treats as absent (it places the bytes again) and the next GC simply forgets.
+  remove_blob();
+  sqlite::Use(c->prepare("DELETE FROM blobs WHERE sha256 = ?"))->bind_blob(1, sha256).run();
+  tx.commit();
+  return size;
+}
+
+PoolStats SqliteMetaStore::stats() {
+  Lease c(*this);
+  // One read transaction so the figures are consistent with each other.
+  c->exec("BEGIN");
+  PoolStats st;
+  try {
+    auto scalar2 = [&](const char* sql, int64_t& a, int64_t& b) {
+      sqlite::Use s(c->prepare(sql));
+      s->step();
+      a = s->int64(0);
+      b = s->int64(1);
+    };
+    int64_t unused = 0;
+    scalar2("SELECT COUNT(*), 0 FROM tenants", st.tenants, unused);
+    scalar2("SELECT COUNT(*), 0 FROM buckets", st.buckets, unused);
+    scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM objects", st.objects, st.logical_bytes);
+    scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs", st.blobs, st.physical_bytes);
+    scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE refcount = 0", st.reclaimable_blobs,
+            st.reclaimable_bytes);
+  } catch (...) {
+    c->exec("ROLLBACK");
+    throw;
+  }
+  c->exec("COMMIT");
+  return st;
+}
+
+}  // namespace herd

@@ -1,0 +1,68 @@
+#pragma once
+// MetaStore on an SQLite database in WAL mode (the embedded default).
+// Threads share a small pool of connections; writers serialize on an in-process mutex and,
+// across processes (the CLI beside a running server), on SQLite's BEGIN IMMEDIATE lock.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "meta/meta_store.h"
+#include "meta/sqlite.h"
+
+namespace herd {
+
+class SqliteMetaStore : public MetaStore {
+ public:
+  // Opens or creates the database file and migrates its schema.
+  explicit SqliteMetaStore(std::string path);
+  ~SqliteMetaStore() override;
+
+  bool create_tenant(Tenant& tenant) override;
+  std::optional<Tenant> tenant_by_access_key(const std::string& access_key) override;
+  std::optional<Tenant> tenant_by_name(const std::string& name) override;
+  std::vector<Tenant> list_tenants() override;
+  void delete_tenant(int64_t tenant_id) override;
+  int64_t count_buckets(int64_t tenant_id) override;
+
+  CreateBucketResult create_bucket(int64_t tenant_id, const std::string& name) override;
+  std::optional<Bucket> bucket_by_name(const std::string& name) override;
+  std::vector<Bucket> list_buckets(int64_t tenant_id) override;
+  bool delete_bucket(int64_t bucket_id) override;
+
+  std::optional<ObjectRecord> get_object(int64_t bucket_id, const std::string& key) override;
+  std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
+                                          const std::string& prefix, size_t limit) override;
+  PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) override;
+  bool delete_object(int64_t bucket_id, const std::string& key) override;
+
+  bool blob_is_live(const std::string& sha256) override;
+  std::vector<std::string> gc_candidates(int64_t cutoff_ms, size_t limit) override;
+  std::optional<int64_t> gc_remove(const std::string& sha256, int64_t cutoff_ms,
+                                   const std::function<void()>& remove_blob) override;
+
+  PoolStats stats() override;
+
+ private:
+  // A connection borrowed from the pool for the lifetime of the lease.
+  class Lease {
+   public:
+    Lease(SqliteMetaStore& store);
+    ~Lease();
+    sqlite::Connection& operator*() { return *conn_; }
+    sqlite::Connection* operator->() { return conn_.get(); }
+
+   private:
+    SqliteMetaStore& store_;
+    std::unique_ptr<sqlite::Connection> conn_;
+  };
+
+  void release_blob(sqlite::Connection& c, const std::string& sha256, int64_t now);
+
+  std::string path_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<sqlite::Connection>> idle_;
+  std::mutex write_mu_;  // one writer at a time in this process
+};
+
+}  // namespace herd

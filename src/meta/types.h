@@ -1,0 +1,69 @@
+#pragma once
+// Plain records shared by the metadata store, the pool core and the protocol layers.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace herd {
+
+// One instance (or admin) using the pool: owns keys and buckets.
+struct Tenant {
+  int64_t id = 0;
+  std::string name;
+  std::string access_key;
+  std::string secret_key;
+  int64_t created_ms = 0;
+};
+
+// A bucket; names are global to the pool.
+struct Bucket {
+  int64_t id = 0;
+  std::string name;
+  int64_t tenant_id = 0;
+  int64_t created_ms = 0;
+};
+
+// What S3 keeps per object besides its bytes. Belongs to the object, never to the shared blob.
+struct ObjectMeta {
+  std::string content_type;
+  std::string cache_control;
+  std::string content_disposition;
+  std::string content_encoding;
+  std::vector<std::pair<std::string, std::string>> user_meta;  // x-amz-meta-<name> (lower-case name)
+  std::string acl = "private";                                 // canned ACL
+};
+
+// (bucket, key) -> blob, plus its S3 metadata.
+struct ObjectRecord {
+  int64_t bucket_id = 0;
+  std::string key;
+  std::string sha256;  // raw 32 bytes of the blob it references
+  int64_t size = 0;
+  std::string etag;    // without quotes
+  int64_t modified_ms = 0;
+  ObjectMeta meta;
+};
+
+// The listing view of an object (no metadata).
+struct ObjectSummary {
+  std::string key;
+  int64_t size = 0;
+  std::string etag;
+  int64_t modified_ms = 0;
+};
+
+// Pool-wide counters for `herd stats`.
+struct PoolStats {
+  int64_t tenants = 0;
+  int64_t buckets = 0;
+  int64_t objects = 0;
+  int64_t logical_bytes = 0;      // sum of object sizes
+  int64_t blobs = 0;              // distinct blobs stored (including those awaiting GC)
+  int64_t physical_bytes = 0;     // sum of distinct blob sizes
+  int64_t reclaimable_blobs = 0;  // blobs at zero references, awaiting GC
+  int64_t reclaimable_bytes = 0;
+};
+
+}  // namespace herd

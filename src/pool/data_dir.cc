@@ -1,0 +1,37 @@
+#include "pool/data_dir.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace herd {
+
+DataDir::DataDir(const std::string& path) : path_(path) {
+  ::umask(077);  // everything Herd creates (database, WAL, blobs) is owner-only
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+    throw std::runtime_error("cannot create data directory " + path + ": " + std::strerror(errno));
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw std::runtime_error("data directory " + path + " is not a directory");
+  meta_ = std::make_unique<SqliteMetaStore>(path + "/herd.db");
+  blobs_ = std::make_unique<DiskBlobStore>(path);
+  pool_ = std::make_unique<Pool>(*meta_, *blobs_);
+}
+
+DataDir::~DataDir() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+bool DataDir::lock_for_serving() {
+  std::string lock_path = path_ + "/serve.lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
+  return ::flock(lock_fd_, LOCK_EX | LOCK_NB) == 0;
+}
+
+}  // namespace herd

@@ -1,0 +1,20 @@
+#include "pool/upload.h"
+
+namespace herd {
+
+Upload::Upload(std::unique_ptr<TempBlob> temp, int64_t max_size) : temp_(std::move(temp)), max_size_(max_size) {}
+
+void Upload::append(const char* data, size_t len) {
+  if (size_ + static_cast<int64_t>(len) > max_size_) throw TooLarge();
+  sha256_digest_.update(data, len);
+  md5_digest_.update(data, len);
+  temp_->write(data, len);
+  size_ += static_cast<int64_t>(len);
+}
+
+void Upload::finish() {
+  sha256_ = sha256_digest_.finish();
+  md5_ = md5_digest_.finish();
+}
+
+}  // namespace herd

@@ -1,0 +1,41 @@
+#pragma once
+// One incoming body: streamed into a temp blob while SHA-256 and MD5 are computed in one pass.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "blob/blob_store.h"
+#include "util/digest.h"
+
+namespace herd {
+
+class Upload {
+ public:
+  // `max_size` bounds the body; append() past it throws TooLarge.
+  Upload(std::unique_ptr<TempBlob> temp, int64_t max_size);
+
+  struct TooLarge : std::runtime_error {
+    TooLarge() : std::runtime_error("object too large") {}
+  };
+
+  // Hashes and writes the next bytes of the body.
+  void append(const char* data, size_t len);
+  // Ends the body and computes the digests; call once, before reading them.
+  void finish();
+
+  int64_t size() const { return size_; }
+  const std::string& sha256() const { return sha256_; }  // raw 32 bytes, after finish()
+  const std::string& md5() const { return md5_; }        // raw 16 bytes, after finish()
+  TempBlob& temp() { return *temp_; }
+
+ private:
+  std::unique_ptr<TempBlob> temp_;
+  int64_t max_size_;
+  int64_t size_ = 0;
+  Digest sha256_digest_{Digest::Algorithm::kSha256};
+  Digest md5_digest_{Digest::Algorithm::kMd5};
+  std::string sha256_;
+  std::string md5_;
+};
+
+}  // namespace herd

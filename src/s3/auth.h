@@ -1,0 +1,37 @@
+#pragma once
+// Authenticates an S3 request signed with SigV4 in the Authorization header.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "http/exchange.h"
+#include "meta/meta_store.h"
+#include "s3/sigv4.h"
+
+namespace herd::s3 {
+
+// How the body's integrity is established.
+enum class PayloadMode {
+  kAnonymous,  // unsigned request: no tenant, no body guarantee
+  kUnsigned,   // UNSIGNED-PAYLOAD
+  kSignedHex,  // the hex SHA-256 in x-amz-content-sha256, verified against the body
+};
+
+struct AuthResult {
+  std::optional<Tenant> tenant;  // nullopt for anonymous requests
+  PayloadMode payload = PayloadMode::kAnonymous;
+  std::string payload_sha256_hex;  // for kSignedHex
+};
+
+struct AuthOptions {
+  std::chrono::seconds max_skew{15 * 60};
+};
+
+// Verifies the request's signature against the tenant's secret. `decoded_path` is the request
+// path after percent-decoding; `query` the decoded query pairs. Throws s3::Error
+// (InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
+// NotImplemented for payload modes not supported yet).
+AuthResult authenticate(const http::Exchange& exchange, const std::string& decoded_path,
+                        const sigv4::Pairs& query, MetaStore& meta, const AuthOptions& options);
+
+}  // namespace herd::s3

@@ -1,0 +1,45 @@
+#pragma once
+// Everything an S3 operation handler needs about one request.
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "http/exchange.h"
+#include "meta/types.h"
+#include "pool/pool.h"
+#include "s3/auth.h"
+#include "s3/sigv4.h"
+
+namespace herd::s3 {
+
+// Pool-level S3 settings.
+struct S3Options {
+  int64_t max_object_size = 5LL << 30;  // 5 GiB, S3's single-PUT limit
+  std::string region = "us-east-1";    // what GetBucketLocation reports; requests may sign with any
+  AuthOptions auth;
+};
+
+struct Context {
+  http::Exchange& ex;
+  Pool& pool;
+  const S3Options& options;
+  std::string request_id;
+  sigv4::Pairs query;
+  std::string bucket;  // decoded; empty for the service root
+  std::string key;     // decoded; empty for bucket-level requests
+  AuthResult auth;
+
+  // The value of a query parameter, if present.
+  std::optional<std::string> query_value(std::string_view name) const;
+  bool has_query(std::string_view name) const { return query_value(name).has_value(); }
+  // The signed-in tenant; throws AccessDenied for anonymous requests.
+  const Tenant& tenant() const;
+  // The named bucket, owned by the signed-in tenant; throws NoSuchBucket or AccessDenied.
+  Bucket owned_bucket() const;
+  // Reads a small request body whole (at most `limit` bytes), verifying a signed payload hash.
+  boost::asio::awaitable<std::string> read_small_body(size_t limit);
+};
+
+}  // namespace herd::s3

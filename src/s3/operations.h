@@ -1,0 +1,30 @@
+#pragma once
+// The S3 operations, one handler each; the router picks one per request. Each responds on
+// ctx.ex or throws s3::Error.
+#include <boost/asio/awaitable.hpp>
+
+#include "s3/context.h"
+
+namespace herd::s3 {
+
+using Op = boost::asio::awaitable<void>;
+
+// bucket.cc
+Op list_buckets(Context& ctx);
+Op create_bucket(Context& ctx);
+Op head_bucket(Context& ctx);
+Op delete_bucket(Context& ctx);
+Op get_bucket_location(Context& ctx);
+// list.cc
+Op list_objects(Context& ctx);  // v1, or v2 with list-type=2
+// put.cc
+Op put_object(Context& ctx);
+// get.cc
+Op get_object(Context& ctx);  // GET and HEAD
+// delete.cc
+Op delete_object(Context& ctx);
+
+// Headers every S3 response carries (request id, and the XML content type when `xml`).
+http::Headers s3_headers(const Context& ctx, bool xml);
+
+}  // namespace herd::s3

@@ -1,0 +1,107 @@
+#include "s3/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+#include "s3/error.h"
+#include "s3/names.h"
+#include "s3/operations.h"
+#include "util/random.h"
+#include "util/uri.h"
+
+namespace herd::s3 {
+
+namespace {
+
+// Sub-resources that select operations Herd does not implement yet.
+constexpr std::array kUnsupportedBucketQueries = {
+    "accelerate", "acl", "analytics", "cors", "delete", "encryption", "intelligent-tiering", "inventory",
+    "lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
+    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging", "uploads", "versioning",
+    "versions", "website"};
+constexpr std::array kUnsupportedObjectQueries = {"acl", "attributes", "legal-hold", "partNumber", "restore",
+                                                  "retention", "select", "tagging", "torrent", "uploadId",
+                                                  "uploads"};
+
+template <size_t N>
+std::optional<std::string> unsupported(const Context& ctx, const std::array<const char*, N>& names) {
+  for (const char* n : names)
+    if (ctx.has_query(n)) return std::string(n);
+  return std::nullopt;
+}
+
+}  // namespace
+
+http::Response Router::error_response(unsigned status, std::string_view code, std::string_view message) {
+  std::string id = random_string(16, "0123456789ABCDEF");
+  return {status, {{"Content-Type", "application/xml"}, {"x-amz-request-id", id}},
+          error_xml(std::string(code), std::string(message), "", id)};
+}
+
+boost::asio::awaitable<void> Router::handle(http::Exchange& ex) {
+  Context ctx{ex, pool_, options_, random_string(16, "0123456789ABCDEF"), {}, {}, {}, {}};
+  std::optional<Error> failure;
+  std::string resource(ex.path());
+  try {
+    co_await dispatch(ctx);
+  } catch (const Error& e) {
+    failure = e;
+  } catch (const http::IncompleteBody&) {
+    failure = incomplete_body();
+  } catch (const Upload::TooLarge&) {
+    failure = entity_too_large();
+  }
+  if (!failure) co_return;
+  if (ex.responded()) throw std::runtime_error("error after the response started: " + failure->code);
+  spdlog::debug("{} {} -> {} {}", ex.method(), ex.target(), failure->status, failure->code);
+  http::Headers h = s3_headers(ctx, true);
+  for (auto& kv : failure->headers) h.push_back(kv);
+  http::Response response{failure->status, std::move(h), error_xml(failure->code, failure->what(), resource, ctx.request_id)};
+  co_await ex.respond(response);
+}
+
+boost::asio::awaitable<void> Router::dispatch(Context& ctx) {
+  http::Exchange& ex = ctx.ex;
+  auto query = sigv4::parse_query(ex.query());
+  auto path = uri_decode(ex.path());
+  if (!query || !path || path->empty() || path->front() != '/') throw invalid_request("Malformed request target");
+  ctx.query = std::move(*query);
+
+  // Path style: /<bucket>/<key...>
+  std::string_view rest = std::string_view(*path).substr(1);
+  auto slash = rest.find('/');
+  ctx.bucket = std::string(rest.substr(0, slash));
+  if (slash != std::string_view::npos) ctx.key = std::string(rest.substr(slash + 1));
+  if (ctx.key.size() > kMaxKeyBytes) throw key_too_long();
+  if (!valid_utf8(ctx.key) || !valid_utf8(ctx.bucket)) throw invalid_argument("Object keys must be valid UTF-8");
+
+  ctx.auth = authenticate(ex, *path, ctx.query, pool_.meta(), options_.auth);
+  const std::string_view m = ex.method();
+
+  if (ctx.bucket.empty()) {
+    if (m == "GET") co_return co_await list_buckets(ctx);
+    throw method_not_allowed();
+  }
+  if (ctx.key.empty()) {
+    // Bucket-level request ("/bucket" or "/bucket/").
+    if (auto what = unsupported(ctx, kUnsupportedBucketQueries)) throw not_implemented("bucket ?" + *what);
+    if (m == "GET") {
+      if (ctx.has_query("location")) co_return co_await get_bucket_location(ctx);
+      co_return co_await list_objects(ctx);
+    }
+    if (m == "PUT") co_return co_await create_bucket(ctx);
+    if (m == "HEAD") co_return co_await head_bucket(ctx);
+    if (m == "DELETE") co_return co_await delete_bucket(ctx);
+    if (m == "POST") throw not_implemented("POST on a bucket");
+    throw method_not_allowed();
+  }
+  if (auto what = unsupported(ctx, kUnsupportedObjectQueries)) throw not_implemented("object ?" + *what);
+  if (m == "PUT") co_return co_await put_object(ctx);
+  if (m == "GET" || m == "HEAD") co_return co_await get_object(ctx);
+  if (m == "DELETE") co_return co_await delete_object(ctx);
+  if (m == "POST") throw not_implemented("POST on an object");
+  throw method_not_allowed();
+}
+
+}  // namespace herd::s3

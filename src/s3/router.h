@@ -1,0 +1,23 @@
+#pragma once
+// The S3 endpoint: parses path-style addressing, authenticates, picks the operation, and
+// renders any failure as an S3 XML error.
+#include "http/handler.h"
+#include "pool/pool.h"
+#include "s3/context.h"
+
+namespace herd::s3 {
+
+class Router : public http::Handler {
+ public:
+  Router(Pool& pool, S3Options options) : pool_(pool), options_(std::move(options)) {}
+  boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
+  http::Response error_response(unsigned status, std::string_view code, std::string_view message) override;
+
+ private:
+  boost::asio::awaitable<void> dispatch(Context& ctx);
+
+  Pool& pool_;
+  S3Options options_;
+};
+
+}  // namespace herd::s3
