@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS objects(
   content_encoding TEXT NOT NULL,
   user_meta TEXT NOT NULL,
   acl TEXT NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  checksum TEXT NOT NULL,
   PRIMARY KEY(bucket_id, key)) WITHOUT ROWID;
 PRAGMA user_version = 1;
 )sql";
@@ -227,7 +229,7 @@ std::optional<ObjectRecord> SqliteMetaStore::get_object(int64_t bucket_id, const
   Lease c(*this);
   sqlite::Use s(c->prepare(
       "SELECT sha256, size, etag, modified_ms, content_type, cache_control, content_disposition, "
-      "content_encoding, user_meta, acl FROM objects WHERE bucket_id = ? AND key = ?"));
+      "content_encoding, user_meta, acl, checksum_algorithm, checksum FROM objects WHERE bucket_id = ? AND key = ?"));
   s->bind(1, bucket_id).bind(2, key);
   if (!s->step()) return std::nullopt;
   ObjectRecord o;
@@ -243,6 +245,8 @@ std::optional<ObjectRecord> SqliteMetaStore::get_object(int64_t bucket_id, const
   o.meta.content_encoding = s->text(7);
   decode_user_meta(s->text(8), o.meta);
   o.meta.acl = s->text(9);
+  o.meta.checksum_algorithm = s->text(10);
+  o.meta.checksum = s->text(11);
   return o;
 }
 
@@ -300,8 +304,8 @@ PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::functio
     if (s->step()) previous = s->blob(0);
   }
   sqlite::Use(c->prepare("INSERT OR REPLACE INTO objects(bucket_id, key, sha256, size, etag, modified_ms, "
-                         "content_type, cache_control, content_disposition, content_encoding, user_meta, acl) "
-                         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"))
+                         "content_type, cache_control, content_disposition, content_encoding, user_meta, acl, "
+                         "checksum_algorithm, checksum) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
       ->bind(1, o.bucket_id)
       .bind(2, o.key)
       .bind_blob(3, o.sha256)
@@ -314,6 +318,8 @@ PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::functio
       .bind(10, o.meta.content_encoding)
       .bind(11, encode_user_meta(o.meta))
       .bind(12, o.meta.acl)
+      .bind(13, o.meta.checksum_algorithm)
+      .bind(14, o.meta.checksum)
       .run();
   if (previous) release_blob(*c, *previous, now);
   tx.commit();

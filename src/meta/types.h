@@ -33,6 +33,8 @@ struct ObjectMeta {
   std::string content_encoding;
   std::vector<std::pair<std::string, std::string>> user_meta;  // x-amz-meta-<name> (lower-case name)
   std::string acl = "private";                                 // canned ACL
+  std::string checksum_algorithm;  // "CRC32", "SHA256", … when the client sent or asked for one
+  std::string checksum;            // its base64 value
 };
 
 // (bucket, key) -> blob, plus its S3 metadata.

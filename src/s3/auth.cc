@@ -43,8 +43,13 @@ AuthResult authenticate(const http::Exchange& ex, const std::string& decoded_pat
   std::string payload_hash(*content_sha);
   if (payload_hash == "UNSIGNED-PAYLOAD") {
     result.payload = PayloadMode::kUnsigned;
+  } else if (payload_hash == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" ||
+             payload_hash == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER") {
+    result.payload = PayloadMode::kStreamingSigned;
+  } else if (payload_hash == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
+    result.payload = PayloadMode::kStreamingUnsigned;
   } else if (payload_hash.starts_with("STREAMING-")) {
-    throw not_implemented("aws-chunked payloads (" + payload_hash + ")");
+    throw not_implemented("payload mode " + payload_hash);
   } else if (is_lower_hex(payload_hash, 64)) {
     result.payload = PayloadMode::kSignedHex;
     result.payload_sha256_hex = payload_hash;
@@ -57,8 +62,11 @@ AuthResult authenticate(const http::Exchange& ex, const std::string& decoded_pat
                              payload_hash};
   std::string canonical = sigv4::canonical_request_text(cr);
   std::string sts = sigv4::string_to_sign(amz_date_text, auth->credential.scope(), canonical);
-  std::string expected = sigv4::signature(sigv4::signing_key(tenant->secret_key, auth->credential), sts);
+  std::string key = sigv4::signing_key(tenant->secret_key, auth->credential);
+  std::string expected = sigv4::signature(key, sts);
   if (!constant_time_equal(expected, auth->signature)) throw signature_does_not_match();
+  if (result.payload == PayloadMode::kStreamingSigned)
+    result.chunk_signing = ChunkSigning{std::move(key), amz_date_text, auth->credential.scope(), expected};
   result.tenant = std::move(tenant);
   return result;
 }

@@ -6,6 +6,7 @@
 
 #include "http/exchange.h"
 #include "meta/meta_store.h"
+#include "s3/aws_chunked.h"
 #include "s3/sigv4.h"
 
 namespace herd::s3 {
@@ -15,12 +16,15 @@ enum class PayloadMode {
   kAnonymous,  // unsigned request: no tenant, no body guarantee
   kUnsigned,   // UNSIGNED-PAYLOAD
   kSignedHex,  // the hex SHA-256 in x-amz-content-sha256, verified against the body
+  kStreamingSigned,    // aws-chunked with chunk signatures (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER])
+  kStreamingUnsigned,  // aws-chunked without signatures (STREAMING-UNSIGNED-PAYLOAD-TRAILER)
 };
 
 struct AuthResult {
   std::optional<Tenant> tenant;  // nullopt for anonymous requests
   PayloadMode payload = PayloadMode::kAnonymous;
   std::string payload_sha256_hex;  // for kSignedHex
+  std::optional<ChunkSigning> chunk_signing;  // for kStreamingSigned
 };
 
 struct AuthOptions {
@@ -30,7 +34,7 @@ struct AuthOptions {
 // Verifies the request's signature against the tenant's secret. `decoded_path` is the request
 // path after percent-decoding; `query` the decoded query pairs. Throws s3::Error
 // (InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
-// NotImplemented for payload modes not supported yet).
+// NotImplemented for SigV4a streaming).
 AuthResult authenticate(const http::Exchange& exchange, const std::string& decoded_path,
                         const sigv4::Pairs& query, MetaStore& meta, const AuthOptions& options);
 

@@ -43,6 +43,9 @@ Error content_sha256_mismatch() {
   return {400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."};
 }
 Error bad_digest() { return {400, "BadDigest", "The Content-MD5 you specified did not match what we received."}; }
+Error bad_checksum(std::string_view algorithm) {
+  return {400, "BadDigest", "The " + std::string(algorithm) + " you specified did not match the calculated checksum."};
+}
 Error invalid_digest() { return {400, "InvalidDigest", "The Content-MD5 you specified is not valid."}; }
 Error missing_content_length() {
   return {411, "MissingContentLength", "You must provide the Content-Length HTTP header."};

@@ -3,6 +3,7 @@
 // which renders them as the S3 XML error body.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,8 @@ Error entity_too_large();
 Error incomplete_body();
 Error content_sha256_mismatch();
 Error bad_digest();
+// BadDigest for a flexible checksum (x-amz-checksum-*) that does not match the body.
+Error bad_checksum(std::string_view algorithm);
 Error invalid_digest();
 Error missing_content_length();
 Error method_not_allowed();

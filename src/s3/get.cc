@@ -1,4 +1,5 @@
 // GetObject and HeadObject, with single byte ranges.
+#include "s3/checksum.h"
 #include "s3/error.h"
 #include "s3/object_meta.h"
 #include "s3/operations.h"
@@ -29,6 +30,11 @@ Op get_object(Context& ctx) {
     }
   }
   http::Response response{status, std::move(h), ""};
+  // The whole object's checksum, when asked for (never for a part of it).
+  if (status == 200 && !object->meta.checksum.empty() && ctx.ex.header("x-amz-checksum-mode") == "ENABLED") {
+    if (auto alg = parse_checksum_algorithm(object->meta.checksum_algorithm))
+      h.emplace_back(checksum_header(*alg), object->meta.checksum);
+  }
   co_await ctx.ex.respond_blob(response, *blob, offset, length);
 }
 

@@ -31,6 +31,9 @@ ObjectMeta object_meta_from_request(const http::Exchange& ex) {
   m.cache_control = get("Cache-Control");
   m.content_disposition = get("Content-Disposition");
   m.content_encoding = get("Content-Encoding");
+  // aws-chunked is framing for this request, not a property of the stored object.
+  if (m.content_encoding == "aws-chunked") m.content_encoding.clear();
+  else if (m.content_encoding.starts_with("aws-chunked,")) m.content_encoding.erase(0, 12);
   if (auto acl = ex.header("x-amz-acl")) {
     if (!valid_canned_acl(*acl)) throw invalid_argument("Unknown canned ACL: " + std::string(*acl));
     m.acl = std::string(*acl);

@@ -1,0 +1,28 @@
+#pragma once
+// Receiving an object body (PutObject, UploadPart): plain or aws-chunked, verified against
+// everything the client promised: the signed SHA-256, chunk signatures, the decoded length,
+// Content-MD5 and a flexible checksum (x-amz-checksum-* header or trailer).
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+
+#include "pool/upload.h"
+#include "s3/checksum.h"
+#include "s3/context.h"
+
+namespace herd::s3 {
+
+// A verified flexible checksum of the body.
+struct BodyChecksum {
+  ChecksumAlgorithm algorithm;
+  std::string value;  // base64
+};
+
+// Streams the request body into `upload` (which is finished on return). Returns the checksum
+// the client asked for, if any, after verifying it. Throws s3::Error (IncompleteBody,
+// XAmzContentSHA256Mismatch, SignatureDoesNotMatch, BadDigest, InvalidDigest, EntityTooLarge,
+// MissingContentLength, InvalidRequest); nothing has been committed when it throws.
+boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, Upload& upload);
+
+}  // namespace herd::s3
