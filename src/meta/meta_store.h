@@ -62,6 +62,12 @@ class MetaStore {
   virtual PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) = 0;
   // Removes (bucket, key), releasing its blob reference; false when it did not exist.
   virtual bool delete_object(int64_t bucket_id, const std::string& key) = 0;
+  // Removes every listed key that exists, in one transaction (DeleteObjects).
+  virtual void delete_objects(int64_t bucket_id, const std::vector<std::string>& keys) = 0;
+  // Sets an object's canned ACL; false when the object does not exist.
+  virtual bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) = 0;
+  // Sets a bucket's canned ACL (public-read lets anyone read its objects).
+  virtual void set_bucket_acl(int64_t bucket_id, const std::string& acl) = 0;
 
   // --- blobs and garbage collection
   // True when the blob is referenced by at least one object right now (a hint: may change).

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS buckets(
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
   tenant_id INTEGER NOT NULL REFERENCES tenants(id),
-  created_ms INTEGER NOT NULL);
+  created_ms INTEGER NOT NULL,
+  acl TEXT NOT NULL DEFAULT 'private');
 CREATE INDEX IF NOT EXISTS buckets_by_tenant ON buckets(tenant_id, name);
 -- One row per distinct content. refcount counts object rows; zero_since_ms is set while it is 0.
 CREATE TABLE IF NOT EXISTS blobs(
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS objects(
   acl TEXT NOT NULL,
   checksum_algorithm TEXT NOT NULL,
   checksum TEXT NOT NULL,
+  part_sizes TEXT NOT NULL,
   PRIMARY KEY(bucket_id, key)) WITHOUT ROWID;
 PRAGMA user_version = 1;
 )sql";
@@ -54,7 +56,7 @@ Tenant read_tenant(sqlite::Statement& s) {
   return Tenant{s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4)};
 }
 
-Bucket read_bucket(sqlite::Statement& s) { return Bucket{s.int64(0), s.text(1), s.int64(2), s.int64(3)}; }
+Bucket read_bucket(sqlite::Statement& s) { return Bucket{s.int64(0), s.text(1), s.int64(2), s.int64(3), s.text(4)}; }
 
 std::string encode_user_meta(const ObjectMeta& m) {
   nlohmann::json j = nlohmann::json::array();
@@ -69,8 +71,17 @@ void decode_user_meta(const std::string& text, ObjectMeta& m) {
     if (kv.is_array() && kv.size() == 2) m.user_meta.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
 }
 
+std::vector<int64_t> decode_part_sizes(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  std::vector<int64_t> out;
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_number_integer()) out.push_back(v.get<int64_t>());
+  return out;
+}
+
 constexpr const char* kTenantColumns = "SELECT id, name, access_key, secret_key, created_ms FROM tenants ";
-constexpr const char* kBucketColumns = "SELECT id, name, tenant_id, created_ms FROM buckets ";
+constexpr const char* kBucketColumns = "SELECT id, name, tenant_id, created_ms, acl FROM buckets ";
 
 }  // namespace
 
@@ -229,7 +240,8 @@ std::optional<ObjectRecord> SqliteMetaStore::get_object(int64_t bucket_id, const
   Lease c(*this);
   sqlite::Use s(c->prepare(
       "SELECT sha256, size, etag, modified_ms, content_type, cache_control, content_disposition, "
-      "content_encoding, user_meta, acl, checksum_algorithm, checksum FROM objects WHERE bucket_id = ? AND key = ?"));
+      "content_encoding, user_meta, acl, checksum_algorithm, checksum, part_sizes FROM objects "
+      "WHERE bucket_id = ? AND key = ?"));
   s->bind(1, bucket_id).bind(2, key);
   if (!s->step()) return std::nullopt;
   ObjectRecord o;
@@ -247,6 +259,7 @@ std::optional<ObjectRecord> SqliteMetaStore::get_object(int64_t bucket_id, const
   o.meta.acl = s->text(9);
   o.meta.checksum_algorithm = s->text(10);
   o.meta.checksum = s->text(11);
+  o.part_sizes = decode_part_sizes(s->text(12));
   return o;
 }
 
@@ -305,7 +318,7 @@ PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::functio
   }
   sqlite::Use(c->prepare("INSERT OR REPLACE INTO objects(bucket_id, key, sha256, size, etag, modified_ms, "
                          "content_type, cache_control, content_disposition, content_encoding, user_meta, acl, "
-                         "checksum_algorithm, checksum) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
+                         "checksum_algorithm, checksum, part_sizes) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
       ->bind(1, o.bucket_id)
       .bind(2, o.key)
       .bind_blob(3, o.sha256)
@@ -320,27 +333,57 @@ PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::functio
       .bind(12, o.meta.acl)
       .bind(13, o.meta.checksum_algorithm)
       .bind(14, o.meta.checksum)
+      .bind(15, nlohmann::json(o.part_sizes).dump())
       .run();
   if (previous) release_blob(*c, *previous, now);
   tx.commit();
   return outcome;
 }
 
-bool SqliteMetaStore::delete_object(int64_t bucket_id, const std::string& key) {
-  Lease c(*this);
-  std::lock_guard lock(write_mu_);
-  sqlite::Transaction tx(*c);
+bool SqliteMetaStore::delete_object_locked(sqlite::Connection& c, int64_t bucket_id, const std::string& key,
+                                           int64_t now) {
   std::string sha;
   {
-    sqlite::Use s(c->prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
+    sqlite::Use s(c.prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
     s->bind(1, bucket_id).bind(2, key);
     if (!s->step()) return false;
     sha = s->blob(0);
   }
-  sqlite::Use(c->prepare("DELETE FROM objects WHERE bucket_id = ? AND key = ?"))->bind(1, bucket_id).bind(2, key).run();
-  release_blob(*c, sha, now_ms());
+  sqlite::Use(c.prepare("DELETE FROM objects WHERE bucket_id = ? AND key = ?"))->bind(1, bucket_id).bind(2, key).run();
+  release_blob(c, sha, now);
+  return true;
+}
+
+bool SqliteMetaStore::delete_object(int64_t bucket_id, const std::string& key) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  if (!delete_object_locked(*c, bucket_id, key, now_ms())) return false;
   tx.commit();
   return true;
+}
+
+void SqliteMetaStore::delete_objects(int64_t bucket_id, const std::vector<std::string>& keys) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  const int64_t now = now_ms();
+  for (const auto& key : keys) delete_object_locked(*c, bucket_id, key, now);
+  tx.commit();
+}
+
+bool SqliteMetaStore::set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Use s(c->prepare("UPDATE objects SET acl = ? WHERE bucket_id = ? AND key = ?"));
+  s->bind(1, acl).bind(2, bucket_id).bind(3, key).run();
+  return c->changes() > 0;
+}
+
+void SqliteMetaStore::set_bucket_acl(int64_t bucket_id, const std::string& acl) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Use(c->prepare("UPDATE buckets SET acl = ? WHERE id = ?"))->bind(1, acl).bind(2, bucket_id).run();
 }
 
 bool SqliteMetaStore::blob_is_live(const std::string& sha256) {

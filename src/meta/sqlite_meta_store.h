@@ -35,6 +35,9 @@ class SqliteMetaStore : public MetaStore {
                                           const std::string& prefix, size_t limit) override;
   PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) override;
   bool delete_object(int64_t bucket_id, const std::string& key) override;
+  void delete_objects(int64_t bucket_id, const std::vector<std::string>& keys) override;
+  bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) override;
+  void set_bucket_acl(int64_t bucket_id, const std::string& acl) override;
 
   bool blob_is_live(const std::string& sha256) override;
   std::vector<std::string> gc_candidates(int64_t cutoff_ms, size_t limit) override;
@@ -58,6 +61,8 @@ class SqliteMetaStore : public MetaStore {
   };
 
   void release_blob(sqlite::Connection& c, const std::string& sha256, int64_t now);
+  // Deletes one object row inside the caller's transaction; false when absent.
+  bool delete_object_locked(sqlite::Connection& c, int64_t bucket_id, const std::string& key, int64_t now);
 
   std::string path_;
   std::mutex pool_mu_;

@@ -23,6 +23,7 @@ struct Bucket {
   std::string name;
   int64_t tenant_id = 0;
   int64_t created_ms = 0;
+  std::string acl = "private";  // canned ACL of the bucket itself
 };
 
 // What S3 keeps per object besides its bytes. Belongs to the object, never to the shared blob.
@@ -46,6 +47,7 @@ struct ObjectRecord {
   std::string etag;    // without quotes
   int64_t modified_ms = 0;
   ObjectMeta meta;
+  std::vector<int64_t> part_sizes;  // multipart objects: each part's size, in order; empty otherwise
 };
 
 // The listing view of an object (no metadata).

@@ -25,13 +25,15 @@ struct AuthResult {
   PayloadMode payload = PayloadMode::kAnonymous;
   std::string payload_sha256_hex;  // for kSignedHex
   std::optional<ChunkSigning> chunk_signing;  // for kStreamingSigned
+  bool presigned = false;                     // authenticated by query parameters (a presigned URL)
 };
 
 struct AuthOptions {
   std::chrono::seconds max_skew{15 * 60};
 };
 
-// Verifies the request's signature against the tenant's secret. `decoded_path` is the request
+// Verifies the request's SigV4 signature (Authorization header, or X-Amz-* query parameters of a
+// presigned URL, whose expiry is enforced) against the tenant's secret. `decoded_path` is the request
 // path after percent-decoding; `query` the decoded query pairs. Throws s3::Error
 // (InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
 // NotImplemented for SigV4a streaming).

@@ -1,6 +1,5 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
-#include <pugixml.hpp>
-
+#include "s3/acl.h"
 #include "s3/error.h"
 #include "s3/names.h"
 #include "s3/operations.h"
@@ -35,11 +34,9 @@ Op create_bucket(Context& ctx) {
   if (!valid_bucket_name(ctx.bucket)) throw invalid_bucket_name();
   // The body may carry a CreateBucketConfiguration; any region is accepted, but it must parse.
   std::string body = co_await ctx.read_small_body(64 * 1024);
-  if (!body.empty()) {
-    pugi::xml_document doc;
-    if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default & ~pugi::parse_doctype))
-      throw malformed_xml();
-  }
+  if (!body.empty()) parse_xml(body);
+  std::optional<std::string> acl;
+  if (ctx.ex.header("x-amz-acl")) acl = acl_from_request(ctx.ex, "");
   switch (ctx.pool.meta().create_bucket(t.id, ctx.bucket)) {
     case CreateBucketResult::kTakenByOther: throw bucket_already_exists();
     case CreateBucketResult::kOwnedByYou:
@@ -48,6 +45,7 @@ Op create_bucket(Context& ctx) {
       break;
     case CreateBucketResult::kCreated: break;
   }
+  if (acl) ctx.pool.meta().set_bucket_acl(ctx.owned_bucket().id, *acl);
   auto h = s3_headers(ctx, false);
   h.emplace_back("Location", "/" + ctx.bucket);
   http::Response response{200, std::move(h), ""};

@@ -2,6 +2,7 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "s3/acl.h"
 #include "s3/error.h"
 #include "util/clock.h"
 
@@ -10,11 +11,6 @@ namespace herd::s3 {
 namespace {
 
 constexpr std::string_view kMetaPrefix = "x-amz-meta-";
-
-bool valid_canned_acl(std::string_view acl) {
-  return acl == "private" || acl == "public-read" || acl == "public-read-write" || acl == "authenticated-read" ||
-         acl == "aws-exec-read" || acl == "bucket-owner-read" || acl == "bucket-owner-full-control";
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -23,6 +23,14 @@ Op put_object(Context& ctx);
 Op get_object(Context& ctx);  // GET and HEAD
 // delete.cc
 Op delete_object(Context& ctx);
+Op delete_objects(Context& ctx);  // POST ?delete
+// copy.cc
+Op copy_object(Context& ctx);  // PUT with x-amz-copy-source
+// acl.cc
+Op get_object_acl(Context& ctx);
+Op put_object_acl(Context& ctx);
+Op get_bucket_acl(Context& ctx);
+Op put_bucket_acl(Context& ctx);
 
 // Headers every S3 response carries (request id, and the XML content type when `xml`).
 http::Headers s3_headers(const Context& ctx, bool xml);

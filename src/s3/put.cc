@@ -8,7 +8,6 @@
 namespace herd::s3 {
 
 Op put_object(Context& ctx) {
-  if (ctx.ex.header("x-amz-copy-source")) throw not_implemented("CopyObject");
   Bucket bucket = ctx.owned_bucket();
   ObjectMeta meta = object_meta_from_request(ctx.ex);
   auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);

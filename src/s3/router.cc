@@ -16,13 +16,12 @@ namespace {
 
 // Sub-resources that select operations Herd does not implement yet.
 constexpr std::array kUnsupportedBucketQueries = {
-    "accelerate", "acl", "analytics", "cors", "delete", "encryption", "intelligent-tiering", "inventory",
+    "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
     "lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
     "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging", "uploads", "versioning",
     "versions", "website"};
-constexpr std::array kUnsupportedObjectQueries = {"acl", "attributes", "legal-hold", "partNumber", "restore",
-                                                  "retention", "select", "tagging", "torrent", "uploadId",
-                                                  "uploads"};
+constexpr std::array kUnsupportedObjectQueries = {"attributes", "legal-hold", "restore", "retention",
+                                                  "select",     "tagging",    "torrent", "uploadId", "uploads"};
 
 template <size_t N>
 std::optional<std::string> unsupported(const Context& ctx, const std::array<const char*, N>& names) {
@@ -61,6 +60,45 @@ boost::asio::awaitable<void> Router::handle(http::Exchange& ex) {
   co_await ex.respond(response);
 }
 
+namespace {
+
+using Operation = Op (*)(Context&);
+
+// Picks the operation for a parsed, authenticated request (path style), or throws.
+Operation select_operation(const Context& ctx) {
+  const std::string_view m = ctx.ex.method();
+  const bool acl = ctx.has_query("acl");
+  if (ctx.bucket.empty()) {
+    if (m == "GET") return list_buckets;
+    throw method_not_allowed();
+  }
+  if (ctx.key.empty()) {  // "/bucket" or "/bucket/"
+    if (auto what = unsupported(ctx, kUnsupportedBucketQueries)) throw not_implemented("bucket ?" + *what);
+    if (m == "GET") {
+      if (ctx.has_query("location")) return get_bucket_location;
+      return acl ? get_bucket_acl : list_objects;
+    }
+    if (m == "PUT") return acl ? put_bucket_acl : create_bucket;
+    if (m == "HEAD") return head_bucket;
+    if (m == "DELETE") return delete_bucket;
+    if (m == "POST" && ctx.has_query("delete")) return delete_objects;
+    if (m == "POST") throw not_implemented("POST on a bucket");
+    throw method_not_allowed();
+  }
+  if (auto what = unsupported(ctx, kUnsupportedObjectQueries)) throw not_implemented("object ?" + *what);
+  if (m == "PUT") {
+    if (acl) return put_object_acl;
+    return ctx.ex.header("x-amz-copy-source") ? copy_object : put_object;
+  }
+  if (m == "GET" && acl) return get_object_acl;
+  if (m == "GET" || m == "HEAD") return get_object;
+  if (m == "DELETE") return delete_object;
+  if (m == "POST") throw not_implemented("POST on an object");
+  throw method_not_allowed();
+}
+
+}  // namespace
+
 boost::asio::awaitable<void> Router::dispatch(Context& ctx) {
   http::Exchange& ex = ctx.ex;
   auto query = sigv4::parse_query(ex.query());
@@ -77,31 +115,8 @@ boost::asio::awaitable<void> Router::dispatch(Context& ctx) {
   if (!valid_utf8(ctx.key) || !valid_utf8(ctx.bucket)) throw invalid_argument("Object keys must be valid UTF-8");
 
   ctx.auth = authenticate(ex, *path, ctx.query, pool_.meta(), options_.auth);
-  const std::string_view m = ex.method();
-
-  if (ctx.bucket.empty()) {
-    if (m == "GET") co_return co_await list_buckets(ctx);
-    throw method_not_allowed();
-  }
-  if (ctx.key.empty()) {
-    // Bucket-level request ("/bucket" or "/bucket/").
-    if (auto what = unsupported(ctx, kUnsupportedBucketQueries)) throw not_implemented("bucket ?" + *what);
-    if (m == "GET") {
-      if (ctx.has_query("location")) co_return co_await get_bucket_location(ctx);
-      co_return co_await list_objects(ctx);
-    }
-    if (m == "PUT") co_return co_await create_bucket(ctx);
-    if (m == "HEAD") co_return co_await head_bucket(ctx);
-    if (m == "DELETE") co_return co_await delete_bucket(ctx);
-    if (m == "POST") throw not_implemented("POST on a bucket");
-    throw method_not_allowed();
-  }
-  if (auto what = unsupported(ctx, kUnsupportedObjectQueries)) throw not_implemented("object ?" + *what);
-  if (m == "PUT") co_return co_await put_object(ctx);
-  if (m == "GET" || m == "HEAD") co_return co_await get_object(ctx);
-  if (m == "DELETE") co_return co_await delete_object(ctx);
-  if (m == "POST") throw not_implemented("POST on an object");
-  throw method_not_allowed();
+  Operation operation = select_operation(ctx);
+  co_await operation(ctx);
 }
 
 }  // namespace herd::s3

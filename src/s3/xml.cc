@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "s3/error.h"
+
 namespace herd::s3 {
 
 std::string xml_escape(std::string_view text) {
@@ -40,6 +42,19 @@ XmlWriter& XmlWriter::close(std::string_view name) {
   out_ += name;
   out_ += '>';
   return *this;
+}
+
+XmlWriter& XmlWriter::raw(std::string_view markup) {
+  out_ += markup;
+  return *this;
+}
+
+pugi::xml_document parse_xml(const std::string& body) {
+  pugi::xml_document doc;
+  if (body.find("<!DOCTYPE") != std::string::npos || body.find("<!ENTITY") != std::string::npos) throw malformed_xml();
+  auto result = doc.load_buffer(body.data(), body.size(), pugi::parse_default & ~pugi::parse_doctype);
+  if (!result) throw malformed_xml();
+  return doc;
 }
 
 XmlWriter& XmlWriter::text(std::string_view text) {

@@ -1,5 +1,7 @@
 #pragma once
 // A tiny streaming XML writer for S3 response bodies (escapes text; no pretty-printing).
+#include <pugixml.hpp>
+
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,8 @@ class XmlWriter {
   XmlWriter& leaf(std::string_view name, std::string_view text);
   // Escaped text inside the current element.
   XmlWriter& text(std::string_view text);
+  // Markup written as is (for the rare element with attributes).
+  XmlWriter& raw(std::string_view markup);
   const std::string& str() const { return out_; }
 
  private:
@@ -23,5 +27,9 @@ class XmlWriter {
 
 // Escapes &, <, >, ", ' and control characters for element text.
 std::string xml_escape(std::string_view text);
+
+// Parses a request body. DOCTYPEs are refused (no entity tricks); only the predefined XML entities
+// are expanded. Throws MalformedXML.
+pugi::xml_document parse_xml(const std::string& body);
 
 }  // namespace herd::s3

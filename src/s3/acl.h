@@ -1,0 +1,24 @@
+#pragma once
+// Canned ACLs: what PutObjectAcl/PutBucketAcl and x-amz-acl set, and the AccessControlPolicy
+// documents Get*Acl return. Herd keeps one canned ACL per object and per bucket.
+#include <string>
+#include <string_view>
+
+#include "http/exchange.h"
+
+namespace herd::s3 {
+
+// One of S3's canned ACL names.
+bool valid_canned_acl(std::string_view acl);
+// Whether an ACL lets anyone (anonymous clients, other tenants) read.
+bool acl_is_public_read(std::string_view acl);
+
+// The ACL a Put*Acl request asks for: the x-amz-acl header, x-amz-grant-read, or an
+// AccessControlPolicy XML body (AllUsers READ → public-read, otherwise private).
+// Throws InvalidArgument / MalformedXML / MalformedACLError.
+std::string acl_from_request(const http::Exchange& ex, const std::string& body);
+
+// <AccessControlPolicy> for the owner and the canned ACL.
+std::string acl_policy_xml(const std::string& owner, std::string_view acl);
+
+}  // namespace herd::s3

@@ -1,0 +1,25 @@
+#pragma once
+// Conditional requests on an object (If-Match, If-None-Match, If-Modified-Since,
+// If-Unmodified-Since), evaluated as S3 does.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace herd::s3 {
+
+// The request's conditional headers (raw values).
+struct Conditions {
+  std::optional<std::string> if_match;
+  std::optional<std::string> if_none_match;
+  std::optional<std::string> if_modified_since;
+  std::optional<std::string> if_unmodified_since;
+};
+
+enum class ConditionResult { kProceed, kNotModified /*304*/, kPreconditionFailed /*412*/ };
+
+// Evaluates `c` for an object with `etag` (unquoted) modified at `modified_seconds`.
+// If-Match takes precedence over If-Unmodified-Since, If-None-Match over If-Modified-Since;
+// unparsable dates are ignored.
+ConditionResult evaluate_conditions(const Conditions& c, std::string_view etag, int64_t modified_seconds);
+
+}  // namespace herd::s3
