@@ -43,6 +43,14 @@ class BlobStore {
   virtual std::unique_ptr<BlobReader> open(const std::string& sha256) = 0;
   // Deletes leftover temporary files (from crashes). Only call while no upload is running.
   virtual size_t clear_temp() = 0;
+
+  // The staging area holds durable bytes that are not blobs yet (multipart parts).
+  // Makes `temp` durable there and returns its handle.
+  virtual std::string stage(TempBlob& temp) = 0;
+  // Opens staged bytes; nullptr when absent.
+  virtual std::unique_ptr<BlobReader> open_staged(const std::string& handle) = 0;
+  // Deletes staged bytes; absent bytes are not an error.
+  virtual void remove_staged(const std::string& handle) = 0;
 };
 
 }  // namespace herd

@@ -94,9 +94,12 @@ class DiskBlobReader : public BlobReader {
 }  // namespace
 
 DiskBlobStore::DiskBlobStore(std::string root)
-    : root_(std::move(root)), blobs_dir_(root_ + "/blobs"), tmp_dir_(root_ + "/tmp") {
-  if (make_dir(blobs_dir_)) fsync_dir(root_);
-  if (make_dir(tmp_dir_)) fsync_dir(root_);
+    : root_(std::move(root)),
+      blobs_dir_(root_ + "/blobs"),
+      tmp_dir_(root_ + "/tmp"),
+      staging_dir_(root_ + "/staging") {
+  for (const auto& dir : {blobs_dir_, tmp_dir_, staging_dir_})
+    if (make_dir(dir)) fsync_dir(root_);
 }
 
 std::unique_ptr<TempBlob> DiskBlobStore::create_temp() { return std::make_unique<DiskTempBlob>(tmp_dir_); }
@@ -132,8 +135,10 @@ void DiskBlobStore::remove(const std::string& sha256) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("unlink " + path);
 }
 
-std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256) {
-  std::string path = path_of(sha256);
+namespace {
+
+// Opens a file for reading; nullptr when it does not exist.
+std::unique_ptr<BlobReader> open_reader(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return nullptr;
@@ -145,6 +150,39 @@ std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256) {
     fail("stat " + path);
   }
   return std::make_unique<DiskBlobReader>(fd, st.st_size);
+}
+
+// Staging handles are names Herd generated: refuse anything else (never a path).
+void check_handle(const std::string& handle) {
+  if (handle.empty() || handle.size() > 64 ||
+      handle.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos)
+    throw std::invalid_argument("bad staging handle");
+}
+
+}  // namespace
+
+std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256) { return open_reader(path_of(sha256)); }
+
+std::string DiskBlobStore::stage(TempBlob& temp) {
+  auto& t = dynamic_cast<DiskTempBlob&>(temp);
+  t.sync();
+  std::string handle = random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789");
+  std::string path = staging_dir_ + "/" + handle;
+  if (::rename(t.path().c_str(), path.c_str()) != 0) fail("rename " + t.path() + " -> " + path);
+  t.mark_placed();
+  fsync_dir(staging_dir_);
+  return handle;
+}
+
+std::unique_ptr<BlobReader> DiskBlobStore::open_staged(const std::string& handle) {
+  check_handle(handle);
+  return open_reader(staging_dir_ + "/" + handle);
+}
+
+void DiskBlobStore::remove_staged(const std::string& handle) {
+  check_handle(handle);
+  std::string path = staging_dir_ + "/" + handle;
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("unlink " + path);
 }
 
 size_t DiskBlobStore::clear_temp() {

@@ -2,6 +2,7 @@
 // BlobStore on a local directory:
 //   <root>/blobs/<hex[0:2]>/<hex[2:4]>/<64-hex>   content-addressed blob files
 //   <root>/tmp/                                    uploads in progress
+//   <root>/staging/<handle>                        durable multipart parts
 // Shard directories are created lazily and made durable (parent fsync) when created.
 #include <string>
 
@@ -11,7 +12,7 @@ namespace herd {
 
 class DiskBlobStore : public BlobStore {
  public:
-  // Creates <root>/blobs and <root>/tmp (mode 0700) if needed.
+  // Creates <root>/blobs, <root>/tmp and <root>/staging (mode 0700) if needed.
   explicit DiskBlobStore(std::string root);
 
   std::unique_ptr<TempBlob> create_temp() override;
@@ -19,6 +20,9 @@ class DiskBlobStore : public BlobStore {
   void remove(const std::string& sha256) override;
   std::unique_ptr<BlobReader> open(const std::string& sha256) override;
   size_t clear_temp() override;
+  std::string stage(TempBlob& temp) override;
+  std::unique_ptr<BlobReader> open_staged(const std::string& handle) override;
+  void remove_staged(const std::string& handle) override;
 
   // The final path of a blob (raw 32-byte digest).
   std::string path_of(const std::string& sha256) const;
@@ -30,6 +34,7 @@ class DiskBlobStore : public BlobStore {
   std::string root_;
   std::string blobs_dir_;
   std::string tmp_dir_;
+  std::string staging_dir_;
 };
 
 }  // namespace herd

@@ -18,11 +18,15 @@ namespace herd::cli {
 
 namespace {
 
-// Runs Pool::gc every interval on its own thread until stopped.
+// Every interval, on its own thread until stopped: aborts abandoned multipart uploads, then
+// runs Pool::gc.
 class BackgroundGc {
  public:
   BackgroundGc(Pool& pool, const Config& c)
-      : pool_(pool), grace_ms_(c.gc_grace_seconds * 1000), interval_(c.gc_interval_seconds) {
+      : pool_(pool),
+        grace_ms_(c.gc_grace_seconds * 1000),
+        multipart_max_age_ms_(c.multipart_max_age_seconds * 1000),
+        interval_(c.gc_interval_seconds) {
     thread_ = std::thread([this] { run(); });
   }
   ~BackgroundGc() {
@@ -40,6 +44,8 @@ class BackgroundGc {
     while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
       lock.unlock();
       try {
+        if (int64_t n = pool_.abort_stale_multiparts(multipart_max_age_ms_))
+          spdlog::info("aborted {} abandoned multipart upload(s)", n);
         GcReport r = pool_.gc(grace_ms_);
         if (r.blobs_removed) spdlog::info("gc: removed {} blob(s), freed {} bytes", r.blobs_removed, r.bytes_freed);
       } catch (const std::exception& e) {
@@ -51,6 +57,7 @@ class BackgroundGc {
 
   Pool& pool_;
   int64_t grace_ms_;
+  int64_t multipart_max_age_ms_;
   std::chrono::seconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;

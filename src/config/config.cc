@@ -54,7 +54,7 @@ Config load_config(const std::optional<std::string>& path) {
   } catch (const toml::parse_error& e) {
     throw std::runtime_error("cannot read config " + *path + ": " + std::string(e.description()));
   }
-  reject_unknown(root, *path, {"server", "storage", "gc"});
+  reject_unknown(root, *path, {"server", "storage", "gc", "multipart"});
   if (auto* s = root["server"].as_table()) {
     reject_unknown(*s, "[server]", {"listen", "threads", "log_level", "region"});
     read(*s, "server", "listen", c.listen);
@@ -77,6 +77,11 @@ Config load_config(const std::optional<std::string>& path) {
     read(*s, "gc", "interval_seconds", c.gc_interval_seconds);
     positive(c.gc_grace_seconds, "[gc] grace_seconds", 0);
     positive(c.gc_interval_seconds, "[gc] interval_seconds", 1);
+  }
+  if (auto* s = root["multipart"].as_table()) {
+    reject_unknown(*s, "[multipart]", {"abandon_after_seconds"});
+    read(*s, "multipart", "abandon_after_seconds", c.multipart_max_age_seconds);
+    positive(c.multipart_max_age_seconds, "[multipart] abandon_after_seconds", 1);
   }
   parse_listen(c.listen);  // validate early
   return c;

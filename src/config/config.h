@@ -17,6 +17,7 @@ struct Config {
   s3::S3Options s3;                       // [server] region, [storage] max_object_size
   int64_t gc_grace_seconds = 3600;        // [gc] grace_seconds: unreferenced this long before removal
   int64_t gc_interval_seconds = 600;      // [gc] interval_seconds: background GC period while serving
+  int64_t multipart_max_age_seconds = 86400;  // [multipart] abandon_after_seconds: unfinished uploads older are aborted
 };
 
 // Reads `path` (when given) over the defaults. Throws std::runtime_error with a clear message

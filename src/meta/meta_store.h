@@ -20,6 +20,11 @@ struct PutOutcome {
   bool deduplicated = false;  // the blob already had live references; no bytes were placed
 };
 
+// Raised when a multipart upload does not exist (never did, completed or aborted).
+struct NoSuchUploadError : std::runtime_error {
+  NoSuchUploadError() : std::runtime_error("no such upload") {}
+};
+
 // Raised when a bucket vanished (deleted concurrently) while an operation needed it.
 struct NoSuchBucketError : std::runtime_error {
   NoSuchBucketError() : std::runtime_error("no such bucket") {}
@@ -35,8 +40,9 @@ class MetaStore {
   virtual std::optional<Tenant> tenant_by_access_key(const std::string& access_key) = 0;
   virtual std::optional<Tenant> tenant_by_name(const std::string& name) = 0;
   virtual std::vector<Tenant> list_tenants() = 0;
-  // Deletes the tenant, its buckets and objects (releasing their blob references).
-  virtual void delete_tenant(int64_t tenant_id) = 0;
+  // Deletes the tenant, its buckets, objects (releasing their blob references) and multipart
+  // uploads. Returns the staging handles of the deleted parts, for the caller to remove.
+  virtual std::vector<std::string> delete_tenant(int64_t tenant_id) = 0;
   // Number of buckets the tenant owns.
   virtual int64_t count_buckets(int64_t tenant_id) = 0;
 
@@ -44,7 +50,7 @@ class MetaStore {
   virtual CreateBucketResult create_bucket(int64_t tenant_id, const std::string& name) = 0;
   virtual std::optional<Bucket> bucket_by_name(const std::string& name) = 0;
   virtual std::vector<Bucket> list_buckets(int64_t tenant_id) = 0;
-  // Deletes an empty bucket; false when it still holds objects.
+  // Deletes an empty bucket; false when it still holds objects or multipart uploads.
   virtual bool delete_bucket(int64_t bucket_id) = 0;
 
   // --- objects
@@ -68,6 +74,27 @@ class MetaStore {
   virtual bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) = 0;
   // Sets a bucket's canned ACL (public-read lets anyone read its objects).
   virtual void set_bucket_acl(int64_t bucket_id, const std::string& acl) = 0;
+
+  // --- multipart uploads
+  virtual void create_multipart(const MultipartUpload& upload) = 0;
+  virtual std::optional<MultipartUpload> get_multipart(const std::string& upload_id) = 0;
+  // Records a part, replacing any part with the same number. Returns the replaced part's staging
+  // handle, for the caller to remove. Throws NoSuchUploadError.
+  virtual std::optional<std::string> put_part(const PartRecord& part) = 0;
+  // Parts with number > `after_part`, ascending, at most `limit`.
+  virtual std::vector<PartRecord> list_parts(const std::string& upload_id, int after_part, size_t limit) = 0;
+  // Uploads in a bucket ordered by (key, upload id) after the markers, with key prefix `prefix`.
+  virtual std::vector<MultipartUpload> list_multiparts(int64_t bucket_id, const std::string& prefix,
+                                                       const std::string& key_marker,
+                                                       const std::string& upload_id_marker, size_t limit) = 0;
+  // Uploads created before `cutoff_ms` (abandoned), at most `limit`.
+  virtual std::vector<MultipartUpload> multiparts_before(int64_t cutoff_ms, size_t limit) = 0;
+  // Forgets an upload and its parts. Returns their staging handles. Throws NoSuchUploadError.
+  virtual std::vector<std::string> delete_multipart(const std::string& upload_id) = 0;
+  // put_object for the completed upload's object plus delete_multipart, in one transaction.
+  // Returns the parts' staging handles. Throws NoSuchUploadError, NoSuchBucketError.
+  virtual std::vector<std::string> complete_multipart(const std::string& upload_id, const ObjectRecord& object,
+                                                      const std::function<void()>& place_blob) = 0;
 
   // --- blobs and garbage collection
   // True when the blob is referenced by at least one object right now (a hint: may change).

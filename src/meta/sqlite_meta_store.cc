@@ -49,6 +49,24 @@ CREATE TABLE IF NOT EXISTS objects(
   checksum TEXT NOT NULL,
   part_sizes TEXT NOT NULL,
   PRIMARY KEY(bucket_id, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS multipart_uploads(
+  upload_id TEXT PRIMARY KEY,
+  bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+  key TEXT NOT NULL,
+  meta TEXT NOT NULL,
+  checksum_type TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS multipart_by_key ON multipart_uploads(bucket_id, key, upload_id);
+CREATE INDEX IF NOT EXISTS multipart_by_age ON multipart_uploads(created_ms);
+CREATE TABLE IF NOT EXISTS multipart_parts(
+  upload_id TEXT NOT NULL REFERENCES multipart_uploads(upload_id),
+  part_number INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  staged TEXT NOT NULL,
+  modified_ms INTEGER NOT NULL,
+  PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
 PRAGMA user_version = 1;
 )sql";
 
@@ -57,6 +75,39 @@ Tenant read_tenant(sqlite::Statement& s) {
 }
 
 Bucket read_bucket(sqlite::Statement& s) { return Bucket{s.int64(0), s.text(1), s.int64(2), s.int64(3), s.text(4)}; }
+
+}  // namespace
+
+std::string encode_object_meta(const ObjectMeta& m) {
+  nlohmann::json user = nlohmann::json::array();
+  for (const auto& [k, v] : m.user_meta) user.push_back({k, v});
+  return nlohmann::json{{"content_type", m.content_type},
+                        {"cache_control", m.cache_control},
+                        {"content_disposition", m.content_disposition},
+                        {"content_encoding", m.content_encoding},
+                        {"user_meta", user},
+                        {"acl", m.acl},
+                        {"checksum_algorithm", m.checksum_algorithm}}
+      .dump();
+}
+
+ObjectMeta decode_object_meta(const std::string& text) {
+  ObjectMeta m;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return m;
+  m.content_type = j.value("content_type", "");
+  m.cache_control = j.value("cache_control", "");
+  m.content_disposition = j.value("content_disposition", "");
+  m.content_encoding = j.value("content_encoding", "");
+  m.acl = j.value("acl", "private");
+  m.checksum_algorithm = j.value("checksum_algorithm", "");
+  if (j.contains("user_meta"))
+    for (const auto& kv : j["user_meta"])
+      if (kv.is_array() && kv.size() == 2) m.user_meta.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+  return m;
+}
+
+namespace {
 
 std::string encode_user_meta(const ObjectMeta& m) {
   nlohmann::json j = nlohmann::json::array();
@@ -157,7 +208,7 @@ void SqliteMetaStore::release_blob(sqlite::Connection& c, const std::string& sha
   s->bind(1, now).bind_blob(2, sha256).run();
 }
 
-void SqliteMetaStore::delete_tenant(int64_t tenant_id) {
+std::vector<std::string> SqliteMetaStore::delete_tenant(int64_t tenant_id) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
   sqlite::Transaction tx(*c);
@@ -170,12 +221,27 @@ void SqliteMetaStore::delete_tenant(int64_t tenant_id) {
     while (s->step()) released.push_back(s->blob(0));
   }
   for (const auto& sha : released) release_blob(*c, sha, now);
-  sqlite::Use(c->prepare("DELETE FROM objects WHERE bucket_id IN (SELECT id FROM buckets WHERE tenant_id = ?)"))
+  std::vector<std::string> staged;
+  {
+    sqlite::Use s(c->prepare(
+        "SELECT p.staged FROM multipart_parts p JOIN multipart_uploads u ON p.upload_id = u.upload_id "
+        "JOIN buckets b ON u.bucket_id = b.id WHERE b.tenant_id = ?"));
+    s->bind(1, tenant_id);
+    while (s->step()) staged.push_back(s->text(0));
+  }
+  constexpr const char* kTenantBuckets = "(SELECT id FROM buckets WHERE tenant_id = ?)";
+  sqlite::Use(c->prepare(std::string("DELETE FROM multipart_parts WHERE upload_id IN (SELECT upload_id FROM "
+                                     "multipart_uploads WHERE bucket_id IN ") + kTenantBuckets + ")"))
       ->bind(1, tenant_id)
       .run();
+  sqlite::Use(c->prepare(std::string("DELETE FROM multipart_uploads WHERE bucket_id IN ") + kTenantBuckets))
+      ->bind(1, tenant_id)
+      .run();
+  sqlite::Use(c->prepare(std::string("DELETE FROM objects WHERE bucket_id IN ") + kTenantBuckets))->bind(1, tenant_id).run();
   sqlite::Use(c->prepare("DELETE FROM buckets WHERE tenant_id = ?"))->bind(1, tenant_id).run();
   sqlite::Use(c->prepare("DELETE FROM tenants WHERE id = ?"))->bind(1, tenant_id).run();
   tx.commit();
+  return staged;
 }
 
 int64_t SqliteMetaStore::count_buckets(int64_t tenant_id) {
@@ -226,8 +292,9 @@ bool SqliteMetaStore::delete_bucket(int64_t bucket_id) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
   sqlite::Transaction tx(*c);
-  {
-    sqlite::Use s(c->prepare("SELECT 1 FROM objects WHERE bucket_id = ? LIMIT 1"));
+  for (const char* sql : {"SELECT 1 FROM objects WHERE bucket_id = ? LIMIT 1",
+                          "SELECT 1 FROM multipart_uploads WHERE bucket_id = ? LIMIT 1"}) {
+    sqlite::Use s(c->prepare(sql));
     s->bind(1, bucket_id);
     if (s->step()) return false;
   }
@@ -286,6 +353,14 @@ PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::functio
   Lease c(*this);
   std::lock_guard lock(write_mu_);
   sqlite::Transaction tx(*c);
+  PutOutcome outcome = put_object_locked(*c, o, place_blob);
+  tx.commit();
+  return outcome;
+}
+
+PutOutcome SqliteMetaStore::put_object_locked(sqlite::Connection& conn, const ObjectRecord& o,
+                                              const std::function<void()>& place_blob) {
+  sqlite::Connection* c = &conn;
   const int64_t now = now_ms();
   {
     sqlite::Use s(c->prepare("SELECT 1 FROM buckets WHERE id = ?"));
@@ -336,7 +411,6 @@ PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::functio
       .bind(15, nlohmann::json(o.part_sizes).dump())
       .run();
   if (previous) release_blob(*c, *previous, now);
-  tx.commit();
   return outcome;
 }
 

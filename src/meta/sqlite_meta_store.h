@@ -12,6 +12,10 @@
 
 namespace herd {
 
+// ObjectMeta as JSON (multipart uploads keep the metadata of the object they will create).
+std::string encode_object_meta(const ObjectMeta& meta);
+ObjectMeta decode_object_meta(const std::string& text);
+
 class SqliteMetaStore : public MetaStore {
  public:
   // Opens or creates the database file and migrates its schema.
@@ -22,7 +26,7 @@ class SqliteMetaStore : public MetaStore {
   std::optional<Tenant> tenant_by_access_key(const std::string& access_key) override;
   std::optional<Tenant> tenant_by_name(const std::string& name) override;
   std::vector<Tenant> list_tenants() override;
-  void delete_tenant(int64_t tenant_id) override;
+  std::vector<std::string> delete_tenant(int64_t tenant_id) override;
   int64_t count_buckets(int64_t tenant_id) override;
 
   CreateBucketResult create_bucket(int64_t tenant_id, const std::string& name) override;
@@ -38,6 +42,18 @@ class SqliteMetaStore : public MetaStore {
   void delete_objects(int64_t bucket_id, const std::vector<std::string>& keys) override;
   bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) override;
   void set_bucket_acl(int64_t bucket_id, const std::string& acl) override;
+
+  void create_multipart(const MultipartUpload& upload) override;
+  std::optional<MultipartUpload> get_multipart(const std::string& upload_id) override;
+  std::optional<std::string> put_part(const PartRecord& part) override;
+  std::vector<PartRecord> list_parts(const std::string& upload_id, int after_part, size_t limit) override;
+  std::vector<MultipartUpload> list_multiparts(int64_t bucket_id, const std::string& prefix,
+                                               const std::string& key_marker, const std::string& upload_id_marker,
+                                               size_t limit) override;
+  std::vector<MultipartUpload> multiparts_before(int64_t cutoff_ms, size_t limit) override;
+  std::vector<std::string> delete_multipart(const std::string& upload_id) override;
+  std::vector<std::string> complete_multipart(const std::string& upload_id, const ObjectRecord& object,
+                                              const std::function<void()>& place_blob) override;
 
   bool blob_is_live(const std::string& sha256) override;
   std::vector<std::string> gc_candidates(int64_t cutoff_ms, size_t limit) override;
@@ -61,6 +77,11 @@ class SqliteMetaStore : public MetaStore {
   };
 
   void release_blob(sqlite::Connection& c, const std::string& sha256, int64_t now);
+  // put_object's work inside the caller's write transaction.
+  PutOutcome put_object_locked(sqlite::Connection& c, const ObjectRecord& object,
+                               const std::function<void()>& place_blob);
+  // delete_multipart's work inside the caller's write transaction.
+  std::vector<std::string> delete_multipart_locked(sqlite::Connection& c, const std::string& upload_id);
   // Deletes one object row inside the caller's transaction; false when absent.
   bool delete_object_locked(sqlite::Connection& c, int64_t bucket_id, const std::string& key, int64_t now);
 

@@ -58,6 +58,27 @@ struct ObjectSummary {
   int64_t modified_ms = 0;
 };
 
+// A multipart upload in progress.
+struct MultipartUpload {
+  std::string upload_id;
+  int64_t bucket_id = 0;
+  std::string key;
+  ObjectMeta meta;            // applied to the object on completion; checksum_algorithm if requested
+  std::string checksum_type;  // "COMPOSITE" or "FULL_OBJECT" when a checksum algorithm is set
+  int64_t created_ms = 0;
+};
+
+// One uploaded part, staged durably until the upload completes or is aborted.
+struct PartRecord {
+  std::string upload_id;
+  int part_number = 0;
+  int64_t size = 0;
+  std::string etag;      // hex MD5 of the part
+  std::string checksum;  // base64, in the upload's checksum algorithm (empty when none)
+  std::string staged;    // BlobStore staging handle
+  int64_t modified_ms = 0;
+};
+
 // Pool-wide counters for `herd stats`.
 struct PoolStats {
   int64_t tenants = 0;

@@ -1,5 +1,7 @@
 #include "pool/pool.h"
 
+#include <spdlog/spdlog.h>
+
 #include "util/clock.h"
 #include "util/hex.h"
 
@@ -18,11 +20,67 @@ ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key
   o.etag = to_hex(upload.md5());
   o.modified_ms = now_ms();
   o.meta = std::move(meta);
-  // Sync the bytes before taking the write lock unless they are (very likely) a duplicate;
-  // place() syncs anyway, so a wrong guess costs time under the lock, never durability.
-  if (!meta_.blob_is_live(o.sha256)) upload.temp().sync();
+  sync_unless_duplicate(upload);
   meta_.put_object(o, [&] { blobs_.place(upload.temp(), o.sha256); });
   return o;
+}
+
+void Pool::sync_unless_duplicate(Upload& upload) {
+  // Sync the bytes before taking the write lock unless they are (very likely) a duplicate;
+  // place() syncs anyway, so a wrong guess costs time under the lock, never durability.
+  if (!meta_.blob_is_live(upload.sha256())) upload.temp().sync();
+}
+
+void Pool::add_part(Upload& upload, PartRecord part) {
+  part.staged = blobs_.stage(upload.temp());
+  part.size = upload.size();
+  part.modified_ms = now_ms();
+  std::optional<std::string> replaced;
+  try {
+    replaced = meta_.put_part(part);
+  } catch (...) {
+    discard_staged({part.staged});
+    throw;
+  }
+  if (replaced) discard_staged({*replaced});
+}
+
+ObjectRecord Pool::complete_multipart(Upload& upload, const std::string& upload_id, ObjectRecord o) {
+  o.sha256 = upload.sha256();
+  o.size = upload.size();
+  o.modified_ms = now_ms();
+  sync_unless_duplicate(upload);
+  auto staged = meta_.complete_multipart(upload_id, o, [&] { blobs_.place(upload.temp(), o.sha256); });
+  discard_staged(staged);
+  return o;
+}
+
+void Pool::abort_multipart(const std::string& upload_id) { discard_staged(meta_.delete_multipart(upload_id)); }
+
+int64_t Pool::abort_stale_multiparts(int64_t max_age_ms) {
+  int64_t aborted = 0;
+  const int64_t cutoff = now_ms() - max_age_ms;
+  while (true) {
+    auto stale = meta_.multiparts_before(cutoff, 256);
+    for (const auto& u : stale) {
+      try {
+        abort_multipart(u.upload_id);
+        ++aborted;
+      } catch (const NoSuchUploadError&) {  // completed or aborted meanwhile
+      }
+    }
+    if (stale.size() < 256) return aborted;
+  }
+}
+
+void Pool::discard_staged(const std::vector<std::string>& handles) {
+  for (const auto& h : handles) {
+    try {
+      blobs_.remove_staged(h);
+    } catch (const std::exception& e) {
+      spdlog::warn("could not remove staged part {}: {}", h, e.what());
+    }
+  }
 }
 
 GcReport Pool::gc(int64_t grace_ms) {

@@ -39,7 +39,25 @@ class Pool {
   // Removes blobs that have had no reference for at least `grace_ms`.
   GcReport gc(int64_t grace_ms);
 
+  // --- multipart uploads
+  // Makes a finished part upload durable in the staging area and records it (replacing a part
+  // with the same number). Throws NoSuchUploadError (the staged bytes are then removed).
+  void add_part(Upload& upload, PartRecord part);
+  // Commits `object` (bucket, key, etag, meta, part sizes set by the caller) from the finished
+  // concatenation `upload`, ends the multipart upload and removes its staged parts.
+  // Throws NoSuchUploadError, NoSuchBucketError.
+  ObjectRecord complete_multipart(Upload& upload, const std::string& upload_id, ObjectRecord object);
+  // Aborts an upload and removes its staged parts. Throws NoSuchUploadError.
+  void abort_multipart(const std::string& upload_id);
+  // Aborts uploads started more than `max_age_ms` ago; returns how many.
+  int64_t abort_stale_multiparts(int64_t max_age_ms);
+  // Removes staged bytes, logging (not throwing) on failure: they are garbage either way.
+  void discard_staged(const std::vector<std::string>& handles);
+
  private:
+  // Syncs the upload unless its blob is already live (then place() would never run).
+  void sync_unless_duplicate(Upload& upload);
+
   MetaStore& meta_;
   BlobStore& blobs_;
 };

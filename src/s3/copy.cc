@@ -26,30 +26,35 @@ std::pair<std::string, std::string> parse_copy_source(std::string_view raw) {
 
 }  // namespace
 
+ObjectRecord copy_source_object(const Context& ctx) {
+  auto [bucket_name, key] = parse_copy_source(ctx.ex.header("x-amz-copy-source").value_or(""));
+  auto bucket = ctx.pool.meta().bucket_by_name(bucket_name);
+  if (!bucket) throw no_such_bucket();
+  if (bucket->tenant_id != ctx.tenant().id) throw access_denied();
+  auto source = ctx.pool.meta().get_object(bucket->id, key);
+  if (!source) throw no_such_key();
+  return *source;
+}
+
 Op copy_object(Context& ctx) {
   Bucket target = ctx.owned_bucket();
-  auto [source_bucket_name, source_key] = parse_copy_source(*ctx.ex.header("x-amz-copy-source"));
-  auto source_bucket = ctx.pool.meta().bucket_by_name(source_bucket_name);
-  if (!source_bucket) throw no_such_bucket();
-  if (source_bucket->tenant_id != ctx.tenant().id) throw access_denied();
-  auto source = ctx.pool.meta().get_object(source_bucket->id, source_key);
-  if (!source) throw no_such_key();
+  ObjectRecord source = copy_source_object(ctx);
 
   const std::string directive(ctx.ex.header("x-amz-metadata-directive").value_or("COPY"));
   if (directive != "COPY" && directive != "REPLACE") throw invalid_argument("Unknown metadata directive.");
-  if (directive == "COPY" && source_bucket->id == target.id && source_key == ctx.key)
+  if (directive == "COPY" && source.bucket_id == target.id && source.key == ctx.key)
     throw invalid_request(
         "This copy request is illegal because it is trying to copy an object to itself without changing the "
         "object's metadata, storage class, website redirect location or encryption attributes.");
 
-  ObjectRecord copy = *source;
+  ObjectRecord copy = source;
   copy.bucket_id = target.id;
   copy.key = ctx.key;
   copy.modified_ms = now_ms();
   ObjectMeta requested = object_meta_from_request(ctx.ex);
   if (directive == "REPLACE") {
-    requested.checksum_algorithm = source->meta.checksum_algorithm;
-    requested.checksum = source->meta.checksum;
+    requested.checksum_algorithm = source.meta.checksum_algorithm;
+    requested.checksum = source.meta.checksum;
     copy.meta = std::move(requested);
   } else {
     copy.meta.acl = requested.acl;  // the ACL is never copied: it comes from this request

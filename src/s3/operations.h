@@ -26,6 +26,16 @@ Op delete_object(Context& ctx);
 Op delete_objects(Context& ctx);  // POST ?delete
 // copy.cc
 Op copy_object(Context& ctx);  // PUT with x-amz-copy-source
+// The object named by x-amz-copy-source, in a bucket of the signed-in tenant (also for UploadPartCopy).
+ObjectRecord copy_source_object(const Context& ctx);
+// multipart.cc
+Op create_multipart_upload(Context& ctx);    // POST ?uploads
+Op upload_part(Context& ctx);                // PUT ?partNumber&uploadId
+Op upload_part_copy(Context& ctx);           // … with x-amz-copy-source
+Op complete_multipart_upload(Context& ctx);  // POST ?uploadId
+Op abort_multipart_upload(Context& ctx);     // DELETE ?uploadId
+Op list_parts(Context& ctx);                 // GET ?uploadId
+Op list_multipart_uploads(Context& ctx);     // GET /bucket?uploads
 // acl.cc
 Op get_object_acl(Context& ctx);
 Op put_object_acl(Context& ctx);

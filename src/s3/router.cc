@@ -18,10 +18,10 @@ namespace {
 constexpr std::array kUnsupportedBucketQueries = {
     "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
     "lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
-    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging", "uploads", "versioning",
+    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging", "versioning",
     "versions", "website"};
-constexpr std::array kUnsupportedObjectQueries = {"attributes", "legal-hold", "restore", "retention",
-                                                  "select",     "tagging",    "torrent", "uploadId", "uploads"};
+constexpr std::array kUnsupportedObjectQueries = {"attributes", "legal-hold", "restore",
+                                                  "retention",  "select",     "tagging", "torrent"};
 
 template <size_t N>
 std::optional<std::string> unsupported(const Context& ctx, const std::array<const char*, N>& names) {
@@ -76,6 +76,7 @@ Operation select_operation(const Context& ctx) {
     if (auto what = unsupported(ctx, kUnsupportedBucketQueries)) throw not_implemented("bucket ?" + *what);
     if (m == "GET") {
       if (ctx.has_query("location")) return get_bucket_location;
+      if (ctx.has_query("uploads")) return list_multipart_uploads;
       return acl ? get_bucket_acl : list_objects;
     }
     if (m == "PUT") return acl ? put_bucket_acl : create_bucket;
@@ -86,13 +87,22 @@ Operation select_operation(const Context& ctx) {
     throw method_not_allowed();
   }
   if (auto what = unsupported(ctx, kUnsupportedObjectQueries)) throw not_implemented("object ?" + *what);
+  const bool copy = ctx.ex.header("x-amz-copy-source").has_value();
+  if (ctx.has_query("uploadId")) {  // an operation on a multipart upload
+    if (m == "PUT") return copy ? upload_part_copy : upload_part;
+    if (m == "POST") return complete_multipart_upload;
+    if (m == "DELETE") return abort_multipart_upload;
+    if (m == "GET") return list_parts;
+    throw method_not_allowed();
+  }
   if (m == "PUT") {
     if (acl) return put_object_acl;
-    return ctx.ex.header("x-amz-copy-source") ? copy_object : put_object;
+    return copy ? copy_object : put_object;
   }
   if (m == "GET" && acl) return get_object_acl;
   if (m == "GET" || m == "HEAD") return get_object;
   if (m == "DELETE") return delete_object;
+  if (m == "POST" && ctx.has_query("uploads")) return create_multipart_upload;
   if (m == "POST") throw not_implemented("POST on an object");
   throw method_not_allowed();
 }

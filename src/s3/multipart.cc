@@ -1,0 +1,357 @@
+// Multipart upload: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts,
+// ListMultipartUploads. Parts are staged durably; Complete streams them, in order, into one new
+// upload so the object is deduplicated by the SHA-256 of its whole content, like a single PUT.
+#include <charconv>
+#include <memory>
+
+#include "s3/body.h"
+#include "s3/error.h"
+#include "s3/object_meta.h"
+#include "s3/operations.h"
+#include "s3/range.h"
+#include "s3/xml.h"
+#include "util/base64.h"
+#include "util/clock.h"
+#include "util/digest.h"
+#include "util/hex.h"
+#include "util/random.h"
+#include "util/uri.h"
+
+namespace herd::s3 {
+
+namespace {
+
+constexpr int kMaxParts = 10000;
+constexpr int64_t kMinPartSize = 5 * 1024 * 1024;  // every part but the last
+constexpr size_t kMaxCompleteBody = 4 * 1024 * 1024;
+constexpr size_t kCopyBuffer = 256 * 1024;
+
+Error no_such_upload() {
+  return {404, "NoSuchUpload",
+          "The specified multipart upload does not exist. The upload ID might not be valid, or the multipart upload "
+          "might have been aborted or completed."};
+}
+Error invalid_part(const std::string& why) {
+  return {400, "InvalidPart", "One or more of the specified parts could not be found or did not match: " + why};
+}
+
+int parse_int(const std::optional<std::string>& v, int min, int max, const char* what) {
+  int n = 0;
+  if (!v) throw invalid_argument(std::string("Missing ") + what);
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < min || n > max)
+    throw invalid_argument(std::string(what) + " must be an integer between " + std::to_string(min) + " and " +
+                           std::to_string(max));
+  return n;
+}
+
+// The upload named by ?uploadId, which must belong to this bucket and key.
+MultipartUpload upload_of(const Context& ctx, const Bucket& bucket) {
+  auto id = ctx.query_value("uploadId");
+  if (!id || id->empty()) throw no_such_upload();
+  auto u = ctx.pool.meta().get_multipart(*id);
+  if (!u || u->bucket_id != bucket.id || u->key != ctx.key) throw no_such_upload();
+  return *u;
+}
+
+std::string quoted(const std::string& etag) { return "\"" + etag + "\""; }
+
+std::string unquoted(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+// "ChecksumCRC32", … : the element name of a checksum in multipart XML.
+std::string checksum_element(ChecksumAlgorithm a) { return "Checksum" + std::string(checksum_name(a)); }
+
+// UploadPart's response headers: the part's ETag and checksum.
+void part_headers(const PartRecord& part, const MultipartUpload& u, http::Headers& h) {
+  h.emplace_back("ETag", quoted(part.etag));
+  if (!part.checksum.empty())
+    if (auto alg = parse_checksum_algorithm(u.meta.checksum_algorithm)) h.emplace_back(checksum_header(*alg), part.checksum);
+}
+
+}  // namespace
+
+Op create_multipart_upload(Context& ctx) {
+  Bucket bucket = ctx.owned_bucket();
+  MultipartUpload u;
+  u.upload_id = random_string(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+  u.bucket_id = bucket.id;
+  u.key = ctx.key;
+  u.meta = object_meta_from_request(ctx.ex);
+  u.created_ms = now_ms();
+  auto algorithm_name = ctx.ex.header("x-amz-checksum-algorithm");
+  if (algorithm_name) {
+    auto alg = parse_checksum_algorithm(*algorithm_name);
+    if (!alg) throw invalid_request("Checksum algorithm provided is unsupported.");
+    u.meta.checksum_algorithm = std::string(checksum_name(*alg));
+    std::string type(ctx.ex.header("x-amz-checksum-type").value_or(
+        *alg == ChecksumAlgorithm::kCrc64Nvme ? "FULL_OBJECT" : "COMPOSITE"));
+    if (type != "COMPOSITE" && type != "FULL_OBJECT") throw invalid_request("Invalid x-amz-checksum-type");
+    bool is_crc = *alg != ChecksumAlgorithm::kSha1 && *alg != ChecksumAlgorithm::kSha256;
+    if ((type == "FULL_OBJECT" && !is_crc) || (type == "COMPOSITE" && *alg == ChecksumAlgorithm::kCrc64Nvme))
+      throw invalid_request("The " + type + " checksum type cannot be used with the " + std::string(checksum_name(*alg)) +
+                            " checksum algorithm.");
+    u.checksum_type = type;
+  }
+  ctx.pool.meta().create_multipart(u);
+  XmlWriter x;
+  x.open("InitiateMultipartUploadResult", true)
+      .leaf("Bucket", bucket.name)
+      .leaf("Key", ctx.key)
+      .leaf("UploadId", u.upload_id)
+      .close("InitiateMultipartUploadResult");
+  auto h = s3_headers(ctx, true);
+  if (!u.checksum_type.empty()) {
+    h.emplace_back("x-amz-checksum-algorithm", u.meta.checksum_algorithm);
+    h.emplace_back("x-amz-checksum-type", u.checksum_type);
+  }
+  http::Response response{200, std::move(h), x.str()};
+  co_await ctx.ex.respond(response);
+}
+
+Op upload_part(Context& ctx) {
+  Bucket bucket = ctx.owned_bucket();
+  int number = parse_int(ctx.query_value("partNumber"), 1, kMaxParts, "Part number");
+  MultipartUpload u = upload_of(ctx, bucket);
+  auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
+  auto checksum = co_await receive_body(ctx, *upload);
+  PartRecord part;
+  part.upload_id = u.upload_id;
+  part.part_number = number;
+  part.etag = to_hex(upload->md5());
+  if (checksum && checksum_name(checksum->algorithm) == u.meta.checksum_algorithm) part.checksum = checksum->value;
+  if (!u.meta.checksum_algorithm.empty() && part.checksum.empty())
+    throw invalid_request("The upload was created using a " + u.meta.checksum_algorithm +
+                          " checksum. The part must carry a matching checksum.");
+  try {
+    ctx.pool.add_part(*upload, part);
+  } catch (const NoSuchUploadError&) {
+    throw no_such_upload();
+  }
+  auto h = s3_headers(ctx, false);
+  part_headers(part, u, h);
+  http::Response response{200, std::move(h), ""};
+  co_await ctx.ex.respond(response);
+}
+
+Op upload_part_copy(Context& ctx) {
+  Bucket bucket = ctx.owned_bucket();
+  int number = parse_int(ctx.query_value("partNumber"), 1, kMaxParts, "Part number");
+  MultipartUpload u = upload_of(ctx, bucket);
+  ObjectRecord source = copy_source_object(ctx);
+  auto blob = ctx.pool.blobs().open(source.sha256);
+  if (!blob || blob->size() != source.size) throw internal_error();
+  int64_t offset = 0, length = source.size;
+  if (auto range = ctx.ex.header("x-amz-copy-source-range")) {
+    auto r = apply_range(*range, source.size);
+    if (r.kind != RangeResult::Kind::kPartial || !range->starts_with("bytes=") || range->find('-') == 6)
+      throw invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+                             "last are the zero-based offsets of the first and last bytes to copy");
+    offset = r.range.first;
+    length = r.range.length;
+  }
+  auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
+  std::optional<Checksum> checksum;
+  if (auto alg = parse_checksum_algorithm(u.meta.checksum_algorithm)) checksum.emplace(*alg);
+  auto buf = std::make_unique<char[]>(kCopyBuffer);
+  for (int64_t done = 0; done < length;) {
+    size_t n = blob->read(offset + done, buf.get(), static_cast<size_t>(std::min<int64_t>(kCopyBuffer, length - done)));
+    if (n == 0) throw internal_error();
+    upload->append(buf.get(), n);
+    if (checksum) checksum->update(buf.get(), n);
+    done += static_cast<int64_t>(n);
+  }
+  upload->finish();
+  PartRecord part;
+  part.upload_id = u.upload_id;
+  part.part_number = number;
+  part.etag = to_hex(upload->md5());
+  if (checksum) part.checksum = checksum->finish_base64();
+  try {
+    ctx.pool.add_part(*upload, part);
+  } catch (const NoSuchUploadError&) {
+    throw no_such_upload();
+  }
+  XmlWriter x;
+  x.open("CopyPartResult", true).leaf("LastModified", format_iso8601_ms(now_ms())).leaf("ETag", quoted(part.etag));
+  if (!part.checksum.empty()) x.leaf(checksum_element(*parse_checksum_algorithm(u.meta.checksum_algorithm)), part.checksum);
+  x.close("CopyPartResult");
+  http::Response response{200, s3_headers(ctx, true), x.str()};
+  co_await ctx.ex.respond(response);
+}
+
+Op complete_multipart_upload(Context& ctx) {
+  Bucket bucket = ctx.owned_bucket();
+  MultipartUpload u = upload_of(ctx, bucket);
+  std::string body = co_await ctx.read_small_body(kMaxCompleteBody);
+  pugi::xml_document doc = parse_xml(body);
+  auto root = doc.child("CompleteMultipartUpload");
+  if (!root) throw malformed_xml();
+  const auto algorithm = parse_checksum_algorithm(u.meta.checksum_algorithm);
+
+  // Every stored part, by number (at most 10,000).
+  std::vector<PartRecord> stored = ctx.pool.meta().list_parts(u.upload_id, 0, kMaxParts);
+  std::vector<const PartRecord*> chosen;
+  int previous = 0;
+  for (auto el : root.children("Part")) {
+    int number = parse_int(std::string(el.child_value("PartNumber")), 1, kMaxParts, "PartNumber");
+    if (number <= previous)
+      throw Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.");
+    previous = number;
+    auto it = std::find_if(stored.begin(), stored.end(), [&](const PartRecord& p) { return p.part_number == number; });
+    if (it == stored.end()) throw invalid_part("part " + std::to_string(number) + " was not uploaded");
+    if (unquoted(el.child_value("ETag")) != it->etag) throw invalid_part("ETag of part " + std::to_string(number));
+    if (algorithm) {
+      std::string claimed = el.child_value(checksum_element(*algorithm).c_str());
+      if (!claimed.empty() && claimed != it->checksum)
+        throw invalid_part(std::string(checksum_name(*algorithm)) + " of part " + std::to_string(number));
+    }
+    chosen.push_back(&*it);
+  }
+  if (chosen.empty()) throw malformed_xml();
+  for (size_t i = 0; i + 1 < chosen.size(); ++i)
+    if (chosen[i]->size < kMinPartSize)
+      throw Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.");
+
+  // Concatenate the parts into one upload: its SHA-256 addresses the object's blob.
+  auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
+  std::optional<Checksum> full;
+  if (algorithm && u.checksum_type == "FULL_OBJECT") full.emplace(*algorithm);
+  std::optional<Checksum> composite;
+  if (algorithm && u.checksum_type == "COMPOSITE") composite.emplace(*algorithm);
+  Digest etag_digest(Digest::Algorithm::kMd5);
+  ObjectRecord object;
+  auto buf = std::make_unique<char[]>(kCopyBuffer);
+  for (const PartRecord* p : chosen) {
+    auto reader = ctx.pool.blobs().open_staged(p->staged);
+    if (!reader || reader->size() != p->size) throw internal_error();
+    for (int64_t off = 0; off < p->size;) {
+      size_t n = reader->read(off, buf.get(), kCopyBuffer);
+      if (n == 0) throw internal_error();
+      upload->append(buf.get(), n);
+      if (full) full->update(buf.get(), n);
+      off += static_cast<int64_t>(n);
+    }
+    etag_digest.update(*from_hex(p->etag));
+    if (composite) {
+      auto raw = base64_decode(p->checksum);
+      if (!raw) throw internal_error();
+      composite->update(raw->data(), raw->size());
+    }
+    object.part_sizes.push_back(p->size);
+  }
+  upload->finish();
+  object.bucket_id = bucket.id;
+  object.key = ctx.key;
+  object.etag = to_hex(etag_digest.finish()) + "-" + std::to_string(chosen.size());
+  object.meta = u.meta;
+  if (full) object.meta.checksum = full->finish_base64();
+  if (composite) object.meta.checksum = composite->finish_base64() + "-" + std::to_string(chosen.size());
+  if (algorithm) {
+    auto claimed = ctx.ex.header(checksum_header(*algorithm));
+    if (claimed && full && *claimed != object.meta.checksum) throw bad_checksum(checksum_name(*algorithm));
+  }
+  try {
+    object = ctx.pool.complete_multipart(*upload, u.upload_id, std::move(object));
+  } catch (const NoSuchUploadError&) {
+    throw no_such_upload();
+  } catch (const NoSuchBucketError&) {
+    throw no_such_bucket();
+  }
+  XmlWriter x;
+  x.open("CompleteMultipartUploadResult", true)
+      .leaf("Location", "/" + bucket.name + "/" + uri_encode(ctx.key, true))
+      .leaf("Bucket", bucket.name)
+      .leaf("Key", ctx.key)
+      .leaf("ETag", quoted(object.etag));
+  if (algorithm) x.leaf(checksum_element(*algorithm), object.meta.checksum).leaf("ChecksumType", u.checksum_type);
+  x.close("CompleteMultipartUploadResult");
+  http::Response response{200, s3_headers(ctx, true), x.str()};
+  co_await ctx.ex.respond(response);
+}
+
+Op abort_multipart_upload(Context& ctx) {
+  Bucket bucket = ctx.owned_bucket();
+  MultipartUpload u = upload_of(ctx, bucket);
+  try {
+    ctx.pool.abort_multipart(u.upload_id);
+  } catch (const NoSuchUploadError&) {
+    throw no_such_upload();
+  }
+  http::Response response{204, s3_headers(ctx, false), ""};
+  co_await ctx.ex.respond(response);
+}
+
+Op list_parts(Context& ctx) {
+  Bucket bucket = ctx.owned_bucket();
+  MultipartUpload u = upload_of(ctx, bucket);
+  int marker = ctx.has_query("part-number-marker")
+                   ? parse_int(ctx.query_value("part-number-marker"), 0, kMaxParts, "part-number-marker")
+                   : 0;
+  int max_parts = ctx.has_query("max-parts") ? parse_int(ctx.query_value("max-parts"), 0, 1000, "max-parts") : 1000;
+  auto parts = ctx.pool.meta().list_parts(u.upload_id, marker, static_cast<size_t>(max_parts) + 1);
+  bool truncated = parts.size() > static_cast<size_t>(max_parts);
+  if (truncated) parts.resize(static_cast<size_t>(max_parts));
+  const auto algorithm = parse_checksum_algorithm(u.meta.checksum_algorithm);
+  const std::string& owner = ctx.tenant().name;
+  XmlWriter x;
+  x.open("ListPartsResult", true)
+      .leaf("Bucket", bucket.name)
+      .leaf("Key", ctx.key)
+      .leaf("UploadId", u.upload_id)
+      .leaf("PartNumberMarker", std::to_string(marker))
+      .leaf("NextPartNumberMarker", std::to_string(parts.empty() ? marker : parts.back().part_number))
+      .leaf("MaxParts", std::to_string(max_parts))
+      .leaf("IsTruncated", truncated ? "true" : "false");
+  if (algorithm) x.leaf("ChecksumAlgorithm", u.meta.checksum_algorithm).leaf("ChecksumType", u.checksum_type);
+  x.open("Initiator").leaf("ID", owner).leaf("DisplayName", owner).close("Initiator");
+  x.open("Owner").leaf("ID", owner).leaf("DisplayName", owner).close("Owner");
+  x.leaf("StorageClass", "STANDARD");
+  for (const auto& p : parts) {
+    x.open("Part")
+        .leaf("PartNumber", std::to_string(p.part_number))
+        .leaf("LastModified", format_iso8601_ms(p.modified_ms))
+        .leaf("ETag", quoted(p.etag))
+        .leaf("Size", std::to_string(p.size));
+    if (algorithm && !p.checksum.empty()) x.leaf(checksum_element(*algorithm), p.checksum);
+    x.close("Part");
+  }
+  x.close("ListPartsResult");
+  http::Response response{200, s3_headers(ctx, true), x.str()};
+  co_await ctx.ex.respond(response);
+}
+
+Op list_multipart_uploads(Context& ctx) {
+  Bucket bucket = ctx.owned_bucket();
+  std::string prefix = ctx.query_value("prefix").value_or("");
+  std::string key_marker = ctx.query_value("key-marker").value_or("");
+  std::string id_marker = key_marker.empty() ? "" : ctx.query_value("upload-id-marker").value_or("");
+  int max = ctx.has_query("max-uploads") ? parse_int(ctx.query_value("max-uploads"), 0, 1000, "max-uploads") : 1000;
+  auto uploads = ctx.pool.meta().list_multiparts(bucket.id, prefix, key_marker, id_marker, static_cast<size_t>(max) + 1);
+  bool truncated = uploads.size() > static_cast<size_t>(max);
+  if (truncated) uploads.resize(static_cast<size_t>(max));
+  const std::string& owner = ctx.tenant().name;
+  XmlWriter x;
+  x.open("ListMultipartUploadsResult", true)
+      .leaf("Bucket", bucket.name)
+      .leaf("KeyMarker", key_marker)
+      .leaf("UploadIdMarker", id_marker)
+      .leaf("NextKeyMarker", uploads.empty() ? "" : uploads.back().key)
+      .leaf("NextUploadIdMarker", uploads.empty() ? "" : uploads.back().upload_id)
+      .leaf("Prefix", prefix)
+      .leaf("MaxUploads", std::to_string(max))
+      .leaf("IsTruncated", truncated ? "true" : "false");
+  for (const auto& u : uploads) {
+    x.open("Upload").leaf("Key", u.key).leaf("UploadId", u.upload_id);
+    x.open("Initiator").leaf("ID", owner).leaf("DisplayName", owner).close("Initiator");
+    x.open("Owner").leaf("ID", owner).leaf("DisplayName", owner).close("Owner");
+    x.leaf("StorageClass", "STANDARD").leaf("Initiated", format_iso8601_ms(u.created_ms)).close("Upload");
+  }
+  x.close("ListMultipartUploadsResult");
+  http::Response response{200, s3_headers(ctx, true), x.str()};
+  co_await ctx.ex.respond(response);
+}
+
+}  // namespace herd::s3
