@@ -56,7 +56,7 @@ Config load_config(const std::optional<std::string>& path) {
   }
   reject_unknown(root, *path, {"server", "storage", "gc", "multipart"});
   if (auto* s = root["server"].as_table()) {
-    reject_unknown(*s, "[server]", {"listen", "threads", "log_level", "region"});
+    reject_unknown(*s, "[server]", {"listen", "threads", "log_level", "region", "base_domains"});
     read(*s, "server", "listen", c.listen);
     int64_t threads = c.threads;
     read(*s, "server", "threads", threads);
@@ -64,6 +64,17 @@ Config load_config(const std::optional<std::string>& path) {
     c.threads = static_cast<int>(threads);
     read(*s, "server", "log_level", c.log_level);
     read(*s, "server", "region", c.s3.region);
+    if (const toml::node* n = s->get("base_domains")) {
+      const toml::array* domains = n->as_array();
+      if (!domains) throw std::runtime_error("[server] base_domains must be an array of host names");
+      for (const auto& d : *domains) {
+        auto v = d.value<std::string>();
+        if (!v || v->empty()) throw std::runtime_error("[server] base_domains must be an array of host names");
+        std::string lower = *v;
+        for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        c.s3.base_domains.push_back(lower);
+      }
+    }
   }
   if (auto* s = root["storage"].as_table()) {
     reject_unknown(*s, "[storage]", {"data_dir", "max_object_size"});

@@ -1,5 +1,6 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
 #include "s3/acl.h"
+#include "s3/cors.h"
 #include "s3/error.h"
 #include "s3/names.h"
 #include "s3/operations.h"
@@ -11,6 +12,7 @@ namespace herd::s3 {
 http::Headers s3_headers(const Context& ctx, bool xml) {
   http::Headers h{{"x-amz-request-id", ctx.request_id}};
   if (xml) h.emplace_back("Content-Type", "application/xml");
+  add_cors_headers(ctx.ex, h);
   return h;
 }
 

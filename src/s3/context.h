@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http/exchange.h"
 #include "meta/types.h"
@@ -18,6 +19,8 @@ namespace herd::s3 {
 struct S3Options {
   int64_t max_object_size = 5LL << 30;  // 5 GiB, S3's single-PUT limit
   std::string region = "us-east-1";    // what GetBucketLocation reports; requests may sign with any
+  // Host names under which BUCKET.<domain> addresses a bucket (virtual-host style).
+  std::vector<std::string> base_domains;
   AuthOptions auth;
 };
 

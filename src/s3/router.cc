@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "s3/cors.h"
 #include "s3/error.h"
 #include "s3/names.h"
 #include "s3/operations.h"
@@ -109,6 +110,19 @@ Operation select_operation(const Context& ctx) {
 
 }  // namespace
 
+std::optional<std::string> Router::virtual_host_bucket(const http::Exchange& ex) const {
+  auto host = ex.header("Host");
+  if (!host) return std::nullopt;
+  std::string h(*host);
+  if (auto colon = h.rfind(':'); colon != std::string::npos && h.find(']') == std::string::npos) h.resize(colon);
+  for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& domain : options_.base_domains) {
+    if (h.size() > domain.size() + 1 && h.ends_with(domain) && h[h.size() - domain.size() - 1] == '.')
+      return h.substr(0, h.size() - domain.size() - 1);
+  }
+  return std::nullopt;
+}
+
 boost::asio::awaitable<void> Router::dispatch(Context& ctx) {
   http::Exchange& ex = ctx.ex;
   auto query = sigv4::parse_query(ex.query());
@@ -116,16 +130,25 @@ boost::asio::awaitable<void> Router::dispatch(Context& ctx) {
   if (!query || !path || path->empty() || path->front() != '/') throw invalid_request("Malformed request target");
   ctx.query = std::move(*query);
 
-  // Path style: /<bucket>/<key...>
-  std::string_view rest = std::string_view(*path).substr(1);
-  auto slash = rest.find('/');
-  ctx.bucket = std::string(rest.substr(0, slash));
-  if (slash != std::string_view::npos) ctx.key = std::string(rest.substr(slash + 1));
+  if (auto bucket = virtual_host_bucket(ex)) {
+    // Virtual-host style: BUCKET.<base domain>/<key...>
+    ctx.bucket = std::move(*bucket);
+    ctx.key = path->substr(1);
+  } else {
+    // Path style: /<bucket>/<key...>
+    std::string_view rest = std::string_view(*path).substr(1);
+    auto slash = rest.find('/');
+    ctx.bucket = std::string(rest.substr(0, slash));
+    if (slash != std::string_view::npos) ctx.key = std::string(rest.substr(slash + 1));
+  }
   if (ctx.key.size() > kMaxKeyBytes) throw key_too_long();
   if (!valid_utf8(ctx.key) || !valid_utf8(ctx.bucket)) throw invalid_argument("Object keys must be valid UTF-8");
 
-  ctx.auth = authenticate(ex, *path, ctx.query, pool_.meta(), options_.auth);
-  Operation operation = select_operation(ctx);
+  Operation operation = cors_preflight;  // preflights carry no credentials
+  if (ex.method() != "OPTIONS") {
+    ctx.auth = authenticate(ex, *path, ctx.query, pool_.meta(), options_.auth);
+    operation = select_operation(ctx);
+  }
   co_await operation(ctx);
 }
 

@@ -15,6 +15,8 @@ class Router : public http::Handler {
 
  private:
   boost::asio::awaitable<void> dispatch(Context& ctx);
+  // The bucket named by a Host header of the form BUCKET.<base domain>, if any.
+  std::optional<std::string> virtual_host_bucket(const http::Exchange& ex) const;
 
   Pool& pool_;
   S3Options options_;
