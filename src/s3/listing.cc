@@ -35,7 +35,7 @@ ListPage list_page(const ListQuery& q, const FetchKeys& fetch) {
     if (after.empty()) return page;
   }
   int64_t count = 0;
-  const size_t batch = static_cast<size_t>(std::min<int64_t>(q.max_keys + 1, 1000));
+  const size_t batch = q.max_keys >= 1000 ? 1000 : static_cast<size_t>(q.max_keys + 1);
   while (true) {
     auto rows = fetch(after, inclusive, q.prefix, batch);
     bool skipped = false;

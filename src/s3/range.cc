@@ -1,5 +1,7 @@
 #include "s3/range.h"
 
+#include <boost/beast/core/string.hpp>
+
 #include <charconv>
 
 namespace herd::s3 {
@@ -17,7 +19,7 @@ RangeResult apply_range(std::string_view header, int64_t size) {
   constexpr std::string_view kUnit = "bytes=";
   while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
   while (!header.empty() && header.back() == ' ') header.remove_suffix(1);
-  if (!header.starts_with(kUnit)) return whole;
+  if (header.size() < kUnit.size() || !boost::beast::iequals(header.substr(0, kUnit.size()), kUnit)) return whole;
   header.remove_prefix(kUnit.size());
   if (header.find(',') != std::string_view::npos) return whole;
   auto dash = header.find('-');

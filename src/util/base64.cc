@@ -25,6 +25,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
   if (!text.empty() && text.back() == '=') ++pad;
   if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
   out.resize(static_cast<size_t>(n) - pad);
+  // OpenSSL tolerates '=' inside the text and non-zero trailing bits; only the canonical
+  // encoding of the result is accepted.
+  if (base64_encode(out) != text) return std::nullopt;
   return out;
 }
 

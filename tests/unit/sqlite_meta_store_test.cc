@@ -1,0 +1,682 @@
+// Tests for meta/sqlite_meta_store.h against a real database and DiskBlobStore in a scratch
+// directory: tenants, buckets, objects, the blob reference counts behind deduplication, GC
+// candidates and removal, listing order, and metadata round trips.
+#include "meta/sqlite_meta_store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "blob/disk_blob_store.h"
+#include "meta/sqlite.h"
+#include "util/clock.h"
+#include "util/digest.h"
+#include "util/hex.h"
+
+namespace herd {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the test temp dir, removed with everything in it at the end.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string base = ::testing::TempDir();
+    if (base.empty() || base.back() != '/') base += '/';
+    std::string tmpl = base + "herd-meta-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed under " + base);
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+size_t count_files(const std::string& dir) {
+  size_t n = 0;
+  if (!fs::exists(dir)) return 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) ++n;
+  return n;
+}
+
+std::string read_all(BlobReader& r) {
+  std::string out(static_cast<size_t>(r.size()), '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    size_t n = r.read(static_cast<int64_t>(done), out.data() + done, out.size() - done);
+    if (n == 0) break;
+    done += n;
+  }
+  out.resize(done);
+  return out;
+}
+
+class SqliteMetaStoreTest : public ::testing::Test {
+ protected:
+  std::string db_path() const { return dir_.path() + "/herd.db"; }
+
+  int64_t make_tenant(const std::string& name) {
+    Tenant t;
+    t.name = name;
+    t.access_key = "AK" + name;
+    t.secret_key = "SK" + name;
+    EXPECT_TRUE(meta_.create_tenant(t));
+    return t.id;
+  }
+  int64_t make_bucket(int64_t tenant, const std::string& name) {
+    EXPECT_EQ(meta_.create_bucket(tenant, name), CreateBucketResult::kCreated);
+    auto b = meta_.bucket_by_name(name);
+    EXPECT_TRUE(b.has_value());
+    return b ? b->id : -1;
+  }
+
+  ObjectRecord record(int64_t bucket, const std::string& key, const std::string& bytes) {
+    ObjectRecord o;
+    o.bucket_id = bucket;
+    o.key = key;
+    o.sha256 = sha256(bytes);
+    o.size = static_cast<int64_t>(bytes.size());
+    o.etag = to_hex(md5(bytes));
+    o.modified_ms = 1700000000000;
+    return o;
+  }
+
+  // Commits (bucket, key) = bytes the way Pool::put does, counting blob placements.
+  PutOutcome put(int64_t bucket, const std::string& key, const std::string& bytes, ObjectMeta m = {}) {
+    auto temp = blobs_.create_temp();
+    temp->write(bytes.data(), bytes.size());
+    ObjectRecord o = record(bucket, key, bytes);
+    o.meta = std::move(m);
+    return meta_.put_object(o, [&] {
+      ++places_;
+      blobs_.place(*temp, o.sha256);
+    });
+  }
+
+  // refcount per blob row, read straight from the database.
+  std::map<std::string, int64_t> blob_refcounts() {
+    sqlite::Connection c(db_path(), 5000);
+    sqlite::Use s(c.prepare("SELECT sha256, refcount FROM blobs"));
+    std::map<std::string, int64_t> out;
+    while (s->step()) out[s->blob(0)] = s->int64(1);
+    return out;
+  }
+  // Number of object rows referencing each blob.
+  std::map<std::string, int64_t> object_references() {
+    sqlite::Connection c(db_path(), 5000);
+    sqlite::Use s(c.prepare("SELECT sha256, COUNT(*) FROM objects GROUP BY sha256"));
+    std::map<std::string, int64_t> out;
+    while (s->step()) out[s->blob(0)] = s->int64(1);
+    return out;
+  }
+  // Every blob's refcount equals the number of objects referencing it, and every object's blob has a row.
+  void expect_refcounts_consistent() {
+    auto rc = blob_refcounts();
+    auto refs = object_references();
+    for (const auto& [sha, n] : refs) {
+      auto it = rc.find(sha);
+      ASSERT_NE(it, rc.end()) << "object references blob " << to_hex(sha) << " with no row";
+      EXPECT_EQ(it->second, n) << to_hex(sha);
+    }
+    for (const auto& [sha, n] : rc) {
+      if (!refs.count(sha)) {
+        EXPECT_EQ(n, 0) << to_hex(sha);
+      }
+    }
+  }
+
+  size_t blob_files() { return count_files(dir_.path() + "/blobs"); }
+
+  ScratchDir dir_;
+  SqliteMetaStore meta_{db_path()};
+  DiskBlobStore blobs_{dir_.path()};
+  int places_ = 0;
+};
+
+// --- tenants
+
+TEST_F(SqliteMetaStoreTest, TenantsAreUniqueByNameAndAccessKey) {
+  Tenant a;
+  a.name = "alice";
+  a.access_key = "AKIAALICE";
+  a.secret_key = "secret";
+  const int64_t before = now_ms();
+  ASSERT_TRUE(meta_.create_tenant(a));
+  EXPECT_GT(a.id, 0);
+  EXPECT_GE(a.created_ms, before);
+  EXPECT_LE(a.created_ms, now_ms());
+
+  Tenant same_name{0, "alice", "AKIAOTHER", "s", 0};
+  EXPECT_FALSE(meta_.create_tenant(same_name));
+  Tenant same_key{0, "bob", "AKIAALICE", "s", 0};
+  EXPECT_FALSE(meta_.create_tenant(same_key));
+  Tenant bob{0, "bob", "AKIABOB", "s2", 0};
+  ASSERT_TRUE(meta_.create_tenant(bob));
+  EXPECT_NE(bob.id, a.id);
+
+  auto by_key = meta_.tenant_by_access_key("AKIAALICE");
+  ASSERT_TRUE(by_key.has_value());
+  EXPECT_EQ(by_key->id, a.id);
+  EXPECT_EQ(by_key->name, "alice");
+  EXPECT_EQ(by_key->secret_key, "secret");
+  EXPECT_EQ(by_key->created_ms, a.created_ms);
+  EXPECT_EQ(meta_.tenant_by_name("bob")->access_key, "AKIABOB");
+  EXPECT_FALSE(meta_.tenant_by_name("carol").has_value());
+  EXPECT_FALSE(meta_.tenant_by_access_key("AKIANOBODY").has_value());
+
+  auto all = meta_.list_tenants();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "alice");
+  EXPECT_EQ(all[1].name, "bob");
+}
+
+// --- buckets
+
+TEST_F(SqliteMetaStoreTest, CreateBucketReportsOwnership) {
+  int64_t alice = make_tenant("alice"), bob = make_tenant("bob");
+  EXPECT_EQ(meta_.create_bucket(alice, "shared-name"), CreateBucketResult::kCreated);
+  EXPECT_EQ(meta_.create_bucket(alice, "shared-name"), CreateBucketResult::kOwnedByYou);
+  EXPECT_EQ(meta_.create_bucket(bob, "shared-name"), CreateBucketResult::kTakenByOther);
+  EXPECT_EQ(meta_.create_bucket(bob, "bobs"), CreateBucketResult::kCreated);
+  EXPECT_EQ(meta_.create_bucket(alice, "another"), CreateBucketResult::kCreated);
+
+  auto b = meta_.bucket_by_name("shared-name");
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->tenant_id, alice);
+  EXPECT_GT(b->created_ms, 0);
+  EXPECT_FALSE(meta_.bucket_by_name("missing").has_value());
+
+  auto alices = meta_.list_buckets(alice);
+  ASSERT_EQ(alices.size(), 2u);
+  EXPECT_EQ(alices[0].name, "another");
+  EXPECT_EQ(alices[1].name, "shared-name");
+  EXPECT_EQ(meta_.count_buckets(alice), 2);
+  EXPECT_EQ(meta_.count_buckets(bob), 1);
+  EXPECT_EQ(meta_.count_buckets(9999), 0);
+}
+
+TEST_F(SqliteMetaStoreTest, DeleteBucketOnlyWhenEmpty) {
+  int64_t t = make_tenant("t");
+  int64_t b = make_bucket(t, "bucket");
+  put(b, "k", "data");
+  EXPECT_FALSE(meta_.delete_bucket(b));
+  EXPECT_TRUE(meta_.bucket_by_name("bucket").has_value());
+  EXPECT_TRUE(meta_.delete_object(b, "k"));
+  EXPECT_TRUE(meta_.delete_bucket(b));
+  EXPECT_FALSE(meta_.bucket_by_name("bucket").has_value());
+  EXPECT_EQ(meta_.count_buckets(t), 0);
+  // The name is free again, for anyone.
+  int64_t other = make_tenant("other");
+  EXPECT_EQ(meta_.create_bucket(other, "bucket"), CreateBucketResult::kCreated);
+}
+
+TEST_F(SqliteMetaStoreTest, PutIntoAMissingBucketThrowsAndChangesNothing) {
+  int64_t t = make_tenant("t");
+  int64_t b = make_bucket(t, "bucket");
+  ASSERT_TRUE(meta_.delete_bucket(b));
+  EXPECT_THROW(put(b, "k", "data"), NoSuchBucketError);
+  EXPECT_EQ(places_, 0);
+  auto st = meta_.stats();
+  EXPECT_EQ(st.objects, 0);
+  EXPECT_EQ(st.blobs, 0);
+  EXPECT_EQ(blob_files(), 0u);
+}
+
+// --- deduplication and reference counts
+
+TEST_F(SqliteMetaStoreTest, SameBytesUnderTwoTenantsAreStoredOnce) {
+  int64_t alice = make_tenant("alice"), bob = make_tenant("bob");
+  int64_t ba = make_bucket(alice, "alice-bucket"), bb = make_bucket(bob, "bob-bucket");
+  const std::string bytes(4096, 'q');
+
+  EXPECT_FALSE(put(ba, "photo.jpg", bytes).deduplicated);
+  EXPECT_EQ(places_, 1);
+  EXPECT_TRUE(put(bb, "copy/of/photo.jpg", bytes).deduplicated);
+  EXPECT_EQ(places_, 1);  // no bytes placed for the duplicate
+
+  auto st = meta_.stats();
+  EXPECT_EQ(st.tenants, 2);
+  EXPECT_EQ(st.buckets, 2);
+  EXPECT_EQ(st.objects, 2);
+  EXPECT_EQ(st.blobs, 1);
+  EXPECT_EQ(st.physical_bytes, 4096);
+  EXPECT_EQ(st.logical_bytes, 2 * 4096);
+  EXPECT_EQ(st.reclaimable_blobs, 0);
+  EXPECT_EQ(blob_files(), 1u);
+  EXPECT_EQ(count_files(dir_.path() + "/tmp"), 0u);
+  EXPECT_EQ(blob_refcounts()[sha256(bytes)], 2);
+  EXPECT_TRUE(meta_.blob_is_live(sha256(bytes)));
+  expect_refcounts_consistent();
+
+  // Both objects point at the one blob.
+  EXPECT_EQ(meta_.get_object(ba, "photo.jpg")->sha256, sha256(bytes));
+  EXPECT_EQ(meta_.get_object(bb, "copy/of/photo.jpg")->sha256, sha256(bytes));
+  auto reader = blobs_.open(sha256(bytes));
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(read_all(*reader), bytes);
+}
+
+TEST_F(SqliteMetaStoreTest, OverwriteWithDifferentBytesReleasesTheOldBlob) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "old bytes");
+  EXPECT_FALSE(put(b, "k", "new bytes!").deduplicated);
+  auto st = meta_.stats();
+  EXPECT_EQ(st.objects, 1);
+  EXPECT_EQ(st.blobs, 2);
+  EXPECT_EQ(st.reclaimable_blobs, 1);
+  EXPECT_EQ(st.reclaimable_bytes, 9);
+  EXPECT_EQ(st.logical_bytes, 10);
+  EXPECT_EQ(st.physical_bytes, 19);
+  EXPECT_FALSE(meta_.blob_is_live(sha256("old bytes")));
+  EXPECT_TRUE(meta_.blob_is_live(sha256("new bytes!")));
+  EXPECT_EQ(meta_.get_object(b, "k")->sha256, sha256("new bytes!"));
+  auto rc = blob_refcounts();
+  EXPECT_EQ(rc[sha256("old bytes")], 0);
+  EXPECT_EQ(rc[sha256("new bytes!")], 1);
+  EXPECT_EQ(meta_.gc_candidates(now_ms(), 10), std::vector<std::string>{sha256("old bytes")});
+  expect_refcounts_consistent();
+}
+
+TEST_F(SqliteMetaStoreTest, OverwriteWithIdenticalBytesKeepsOneReference) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "same");
+  EXPECT_TRUE(put(b, "k", "same").deduplicated);
+  EXPECT_EQ(places_, 1);
+  auto st = meta_.stats();
+  EXPECT_EQ(st.objects, 1);
+  EXPECT_EQ(st.blobs, 1);
+  EXPECT_EQ(st.reclaimable_blobs, 0);
+  EXPECT_EQ(blob_refcounts()[sha256("same")], 1);
+  EXPECT_TRUE(meta_.gc_candidates(now_ms() + 1000, 10).empty());
+  expect_refcounts_consistent();
+}
+
+TEST_F(SqliteMetaStoreTest, DeleteReleasesTheReference) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k1", "shared");
+  put(b, "k2", "shared");
+  EXPECT_TRUE(meta_.delete_object(b, "k1"));
+  EXPECT_TRUE(meta_.blob_is_live(sha256("shared")));
+  EXPECT_EQ(meta_.stats().reclaimable_blobs, 0);
+  EXPECT_TRUE(meta_.delete_object(b, "k2"));
+  EXPECT_FALSE(meta_.blob_is_live(sha256("shared")));
+  auto st = meta_.stats();
+  EXPECT_EQ(st.objects, 0);
+  EXPECT_EQ(st.blobs, 1);
+  EXPECT_EQ(st.reclaimable_blobs, 1);
+  EXPECT_EQ(st.reclaimable_bytes, 6);
+  EXPECT_FALSE(meta_.get_object(b, "k1").has_value());
+  // Missing keys.
+  EXPECT_FALSE(meta_.delete_object(b, "k1"));
+  EXPECT_FALSE(meta_.delete_object(b, "never"));
+  EXPECT_FALSE(meta_.delete_object(b + 100, "k1"));
+  EXPECT_EQ(blob_refcounts()[sha256("shared")], 0);  // not driven negative
+  expect_refcounts_consistent();
+}
+
+TEST_F(SqliteMetaStoreTest, ZeroReferenceBlobIsPlacedAgainOnPut) {
+  // A blob at refcount 0 may have lost its bytes (GC mid-way, or a crash between removing the
+  // bytes and committing): a new put must place them again rather than deduplicate.
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "payload");
+  ASSERT_TRUE(meta_.delete_object(b, "k"));
+  blobs_.remove(sha256("payload"));  // bytes gone, row still there at zero
+  ASSERT_EQ(blobs_.open(sha256("payload")), nullptr);
+  EXPECT_FALSE(put(b, "k2", "payload").deduplicated);
+  EXPECT_EQ(places_, 2);
+  auto reader = blobs_.open(sha256("payload"));
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(read_all(*reader), "payload");
+  EXPECT_EQ(blob_refcounts()[sha256("payload")], 1);
+  EXPECT_TRUE(meta_.gc_candidates(now_ms() + 1000, 10).empty());
+  EXPECT_EQ(meta_.stats().blobs, 1);
+}
+
+TEST_F(SqliteMetaStoreTest, FailedPlacementAbortsTheCommit) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "old");
+  ObjectRecord o = record(b, "k", "replacement");
+  EXPECT_THROW(meta_.put_object(o, [] { throw std::runtime_error("disk full"); }), std::runtime_error);
+  auto kept = meta_.get_object(b, "k");
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->sha256, sha256("old"));
+  auto st = meta_.stats();
+  EXPECT_EQ(st.blobs, 1);
+  EXPECT_EQ(st.reclaimable_blobs, 0);
+  EXPECT_FALSE(meta_.blob_is_live(sha256("replacement")));
+  expect_refcounts_consistent();
+  // The store still works afterwards (no transaction left open).
+  EXPECT_FALSE(put(b, "k", "replacement").deduplicated);
+  EXPECT_EQ(meta_.get_object(b, "k")->sha256, sha256("replacement"));
+}
+
+TEST_F(SqliteMetaStoreTest, DeleteTenantReleasesEveryReference) {
+  int64_t alice = make_tenant("alice"), bob = make_tenant("bob");
+  int64_t a1 = make_bucket(alice, "a-one"), a2 = make_bucket(alice, "a-two"), b1 = make_bucket(bob, "b-one");
+  put(a1, "x1", "X");
+  put(a1, "x2", "X");
+  put(a2, "y", "YY");
+  put(a2, "x3", "X");
+  put(b1, "x", "X");
+  ASSERT_EQ(blob_refcounts()[sha256("X")], 4);
+
+  meta_.delete_tenant(alice);
+  EXPECT_FALSE(meta_.tenant_by_name("alice").has_value());
+  EXPECT_FALSE(meta_.bucket_by_name("a-one").has_value());
+  EXPECT_FALSE(meta_.bucket_by_name("a-two").has_value());
+  EXPECT_EQ(meta_.count_buckets(alice), 0);
+  EXPECT_FALSE(meta_.get_object(a1, "x1").has_value());
+
+  auto rc = blob_refcounts();
+  EXPECT_EQ(rc[sha256("X")], 1);  // bob's object still holds it
+  EXPECT_EQ(rc[sha256("YY")], 0);
+  auto st = meta_.stats();
+  EXPECT_EQ(st.tenants, 1);
+  EXPECT_EQ(st.buckets, 1);
+  EXPECT_EQ(st.objects, 1);
+  EXPECT_EQ(st.reclaimable_blobs, 1);
+  EXPECT_EQ(st.reclaimable_bytes, 2);
+  EXPECT_EQ(meta_.get_object(b1, "x")->sha256, sha256("X"));
+  expect_refcounts_consistent();
+  // The names are free again.
+  EXPECT_EQ(meta_.create_bucket(bob, "a-one"), CreateBucketResult::kCreated);
+  Tenant again{0, "alice", "AKalice", "s", 0};
+  EXPECT_TRUE(meta_.create_tenant(again));
+}
+
+// --- garbage collection primitives
+
+TEST_F(SqliteMetaStoreTest, GcCandidatesRespectTheCutoff) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "garbage");
+  put(b, "live", "kept");
+  const int64_t before_delete = now_ms() - 1;
+  ASSERT_TRUE(meta_.delete_object(b, "k"));
+  const std::string sha = sha256("garbage");
+
+  EXPECT_TRUE(meta_.gc_candidates(before_delete - 60000, 10).empty());
+  EXPECT_EQ(meta_.gc_candidates(now_ms(), 10), std::vector<std::string>{sha});
+  EXPECT_TRUE(meta_.gc_candidates(now_ms(), 0).empty());
+
+  int removes = 0;
+  EXPECT_FALSE(meta_.gc_remove(sha, before_delete - 60000, [&] { ++removes; }).has_value());
+  EXPECT_EQ(removes, 0);
+  EXPECT_FALSE(meta_.gc_remove(sha256("kept"), now_ms(), [&] { ++removes; }).has_value());  // live
+  EXPECT_EQ(removes, 0);
+
+  auto freed = meta_.gc_remove(sha, now_ms(), [&] {
+    ++removes;
+    blobs_.remove(sha);
+  });
+  ASSERT_TRUE(freed.has_value());
+  EXPECT_EQ(*freed, 7);
+  EXPECT_EQ(removes, 1);
+  EXPECT_EQ(blobs_.open(sha), nullptr);
+  EXPECT_NE(blobs_.open(sha256("kept")), nullptr);
+  auto st = meta_.stats();
+  EXPECT_EQ(st.blobs, 1);
+  EXPECT_EQ(st.reclaimable_blobs, 0);
+  // Already gone.
+  EXPECT_FALSE(meta_.gc_remove(sha, now_ms(), [&] { ++removes; }).has_value());
+  EXPECT_EQ(removes, 1);
+  EXPECT_FALSE(meta_.gc_remove(sha256("never stored"), now_ms(), [&] { ++removes; }).has_value());
+  EXPECT_EQ(removes, 1);
+}
+
+TEST_F(SqliteMetaStoreTest, GcRemoveSkipsABlobReferencedAgain) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "bytes");
+  ASSERT_TRUE(meta_.delete_object(b, "k"));
+  auto candidates = meta_.gc_candidates(now_ms(), 10);
+  ASSERT_EQ(candidates.size(), 1u);
+  put(b, "k2", "bytes");  // referenced again between listing and removal
+  int removes = 0;
+  EXPECT_FALSE(meta_.gc_remove(candidates[0], now_ms(), [&] { ++removes; }).has_value());
+  EXPECT_EQ(removes, 0);
+  EXPECT_NE(blobs_.open(sha256("bytes")), nullptr);
+  EXPECT_EQ(blob_refcounts()[sha256("bytes")], 1);
+}
+
+TEST_F(SqliteMetaStoreTest, GcRemoveAbortsWhenRemovalFails) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "bytes");
+  ASSERT_TRUE(meta_.delete_object(b, "k"));
+  EXPECT_THROW(meta_.gc_remove(sha256("bytes"), now_ms(), [] { throw std::runtime_error("EIO"); }),
+               std::runtime_error);
+  EXPECT_EQ(meta_.stats().reclaimable_blobs, 1);  // still known, retried next pass
+  EXPECT_EQ(meta_.gc_candidates(now_ms(), 10).size(), 1u);
+}
+
+// --- listing
+
+class SqliteListTest : public SqliteMetaStoreTest {
+ protected:
+  void SetUp() override {
+    bucket_ = make_bucket(make_tenant("t"), "bucket");
+    other_ = make_bucket(make_tenant("u"), "other");
+    for (const char* k : keys_) put(bucket_, k, std::string("v:") + k);
+    put(other_, "a", "other a");
+    put(other_, "a/b", "other a/b");
+  }
+  std::vector<std::string> list(const std::string& after, bool inclusive, const std::string& prefix, size_t limit,
+                                int64_t bucket = 0) {
+    std::vector<std::string> out;
+    for (const auto& s : meta_.list_objects(bucket ? bucket : bucket_, after, inclusive, prefix, limit))
+      out.push_back(s.key);
+    return out;
+  }
+  using V = std::vector<std::string>;
+
+  // Inserted out of order; bytewise order is a < a%y < a/ < a/b < a0 < a_x < b < z~ < é < 日本 < 0xFF.
+  static constexpr const char* keys_[] = {"b", "a0", "a/", "\xe6\x97\xa5\xe6\x9c\xac", "a", "a/b", "z~",
+                                          "\xc3\xa9", "a_x", "a%y", "\xff"};
+  int64_t bucket_ = 0, other_ = 0;
+};
+
+TEST_F(SqliteListTest, KeysCompareBytewise) {
+  EXPECT_EQ(list("", false, "", 100), (V{"a", "a%y", "a/", "a/b", "a0", "a_x", "b", "z~", "\xc3\xa9",
+                                         "\xe6\x97\xa5\xe6\x9c\xac", "\xff"}));
+}
+
+TEST_F(SqliteListTest, AfterIsExclusiveUnlessInclusive) {
+  EXPECT_EQ(list("a", false, "", 3), (V{"a%y", "a/", "a/b"}));
+  EXPECT_EQ(list("a", true, "", 3), (V{"a", "a%y", "a/"}));
+  EXPECT_EQ(list("a/", false, "", 2), (V{"a/b", "a0"}));
+  EXPECT_EQ(list("a/", true, "", 2), (V{"a/", "a/b"}));
+  EXPECT_EQ(list("a/a", false, "", 2), (V{"a/b", "a0"}));  // after a key that does not exist
+  EXPECT_EQ(list("a/a", true, "", 2), (V{"a/b", "a0"}));
+  EXPECT_EQ(list("z~", false, "", 100), (V{"\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xff"}));
+  EXPECT_EQ(list("\xff", false, "", 100), V{});
+  EXPECT_EQ(list("\xff", true, "", 100), V{"\xff"});
+}
+
+TEST_F(SqliteListTest, PrefixSelectsExactlyTheKeysStartingWithIt) {
+  EXPECT_EQ(list("", false, "a/", 100), (V{"a/", "a/b"}));
+  EXPECT_EQ(list("", false, "a", 100), (V{"a", "a%y", "a/", "a/b", "a0", "a_x"}));
+  EXPECT_EQ(list("", false, "a_", 100), V{"a_x"});  // not a LIKE wildcard
+  EXPECT_EQ(list("", false, "a%", 100), V{"a%y"});
+  EXPECT_EQ(list("", false, "\xc3", 100), V{"\xc3\xa9"});
+  EXPECT_EQ(list("", false, "\xff", 100), V{"\xff"});
+  EXPECT_EQ(list("", false, "c", 100), V{});
+  EXPECT_EQ(list("", false, "a/b/", 100), V{});
+  EXPECT_EQ(list("", false, "a/b", 100), V{"a/b"});
+}
+
+TEST_F(SqliteListTest, AfterAndPrefixCombine) {
+  EXPECT_EQ(list("a/", false, "a/", 100), V{"a/b"});
+  EXPECT_EQ(list("a/", true, "a/", 100), (V{"a/", "a/b"}));
+  EXPECT_EQ(list("", false, "b", 100), V{"b"});     // after below the prefix range
+  EXPECT_EQ(list("0", true, "a/", 100), (V{"a/", "a/b"}));
+  EXPECT_EQ(list("c", false, "a", 100), V{});       // after above the prefix range
+  EXPECT_EQ(list("a/b", false, "a/", 100), V{});
+  EXPECT_EQ(list("a/b", true, "a/", 100), V{"a/b"});
+}
+
+TEST_F(SqliteListTest, LimitBoundsTheResult) {
+  EXPECT_EQ(list("", false, "", 0), V{});
+  EXPECT_EQ(list("", false, "", 1), V{"a"});
+  EXPECT_EQ(list("", false, "a", 2), (V{"a", "a%y"}));
+  EXPECT_EQ(list("", false, "", 11).size(), 11u);
+  EXPECT_EQ(list("", false, "", 1000).size(), 11u);
+}
+
+TEST_F(SqliteListTest, BucketsAreSeparate) {
+  EXPECT_EQ(list("", false, "", 100, other_), (V{"a", "a/b"}));
+  EXPECT_EQ(list("", false, "", 100, 999999), V{});
+}
+
+TEST_F(SqliteListTest, SummariesCarrySizeEtagAndTime) {
+  auto rows = meta_.list_objects(bucket_, "", false, "a/b", 10);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].key, "a/b");
+  EXPECT_EQ(rows[0].size, 5);
+  EXPECT_EQ(rows[0].etag, to_hex(md5("v:a/b")));
+  EXPECT_EQ(rows[0].modified_ms, 1700000000000);
+}
+
+// --- metadata
+
+TEST_F(SqliteMetaStoreTest, EveryObjectFieldRoundTrips) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  const std::string bytes = "hello, metadata";
+  ObjectRecord o = record(b, "dir/\xc3\xa9t\xc3\xa9 file.txt", bytes);
+  o.etag = "0123456789abcdef0123456789abcdef-2";
+  o.modified_ms = 1712345678901;
+  o.meta.content_type = "text/plain; charset=utf-8";
+  o.meta.cache_control = "max-age=3600, must-revalidate";
+  o.meta.content_disposition = "attachment; filename=\"r\xc3\xa9sum\xc3\xa9.txt\"";
+  o.meta.content_encoding = "gzip";
+  o.meta.user_meta = {{"color", "blue"},
+                      {"note", "quotes \" and \\ backslash, [json] {chars}"},
+                      {"empty", ""},
+                      {"unicode", "\xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"},
+                      {"a-first", "order is kept"}};
+  o.meta.acl = "public-read";
+  o.meta.checksum_algorithm = "CRC32";
+  o.meta.checksum = "AAAAAA==";
+  auto temp = blobs_.create_temp();
+  temp->write(bytes.data(), bytes.size());
+  meta_.put_object(o, [&] { blobs_.place(*temp, o.sha256); });
+
+  auto got = meta_.get_object(b, o.key);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->bucket_id, b);
+  EXPECT_EQ(got->key, o.key);
+  EXPECT_EQ(got->sha256, o.sha256);
+  EXPECT_EQ(got->size, static_cast<int64_t>(bytes.size()));
+  EXPECT_EQ(got->etag, o.etag);
+  EXPECT_EQ(got->modified_ms, o.modified_ms);
+  EXPECT_EQ(got->meta.content_type, o.meta.content_type);
+  EXPECT_EQ(got->meta.cache_control, o.meta.cache_control);
+  EXPECT_EQ(got->meta.content_disposition, o.meta.content_disposition);
+  EXPECT_EQ(got->meta.content_encoding, o.meta.content_encoding);
+  EXPECT_EQ(got->meta.user_meta, o.meta.user_meta);
+  EXPECT_EQ(got->meta.acl, o.meta.acl);
+  EXPECT_EQ(got->meta.checksum_algorithm, o.meta.checksum_algorithm);
+  EXPECT_EQ(got->meta.checksum, o.meta.checksum);
+
+  EXPECT_FALSE(meta_.get_object(b, "dir/").has_value());
+  EXPECT_FALSE(meta_.get_object(b + 1, o.key).has_value());
+}
+
+TEST_F(SqliteMetaStoreTest, OverwriteReplacesTheMetadataEntirely) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  ObjectMeta first;
+  first.content_type = "image/png";
+  first.user_meta = {{"a", "1"}, {"b", "2"}};
+  first.acl = "public-read";
+  put(b, "k", "same bytes", first);
+  ObjectMeta second;
+  second.user_meta = {{"c", "3"}};
+  put(b, "k", "same bytes", second);
+  auto got = meta_.get_object(b, "k");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->meta.content_type, "");
+  EXPECT_EQ(got->meta.user_meta, (std::vector<std::pair<std::string, std::string>>{{"c", "3"}}));
+  EXPECT_EQ(got->meta.acl, "private");
+}
+
+TEST_F(SqliteMetaStoreTest, DefaultMetadataRoundTrips) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "empty", "");
+  auto got = meta_.get_object(b, "empty");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->size, 0);
+  EXPECT_EQ(got->sha256, sha256(""));
+  EXPECT_TRUE(got->meta.user_meta.empty());
+  EXPECT_EQ(got->meta.acl, "private");
+  EXPECT_EQ(got->meta.content_type, "");
+}
+
+// --- durability and sharing
+
+TEST_F(SqliteMetaStoreTest, ReopeningTheDatabaseKeepsEverything) {
+  int64_t t = make_tenant("t");
+  int64_t b = make_bucket(t, "bucket");
+  put(b, "k", "persisted");
+  put(b, "gone", "released");
+  ASSERT_TRUE(meta_.delete_object(b, "gone"));
+  {
+    SqliteMetaStore reopened(db_path());
+    auto got = reopened.get_object(b, "k");
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->sha256, sha256("persisted"));
+    auto st = reopened.stats();
+    EXPECT_EQ(st.tenants, 1);
+    EXPECT_EQ(st.objects, 1);
+    EXPECT_EQ(st.blobs, 2);
+    EXPECT_EQ(st.reclaimable_blobs, 1);
+    EXPECT_EQ(reopened.tenant_by_name("t")->id, t);
+  }
+}
+
+TEST_F(SqliteMetaStoreTest, ConcurrentWritersThroughTwoStoresKeepCountsExact) {
+  // Two store instances on one database stand in for the server and the CLI.
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  SqliteMetaStore second(db_path());
+  const std::vector<std::string> contents = {"alpha", "beta", "gamma"};
+  std::atomic<int> errors{0};
+  auto worker = [&](MetaStore& store, int id) {
+    try {
+      for (int i = 0; i < 30; ++i) {
+        const std::string& bytes = contents[(id + i) % contents.size()];
+        ObjectRecord o = record(b, "w" + std::to_string(id) + "/" + std::to_string(i % 10), bytes);
+        store.put_object(o, [] {});
+        if (i % 4 == 3) store.delete_object(b, "w" + std::to_string(id) + "/" + std::to_string((i + 5) % 10));
+      }
+    } catch (const std::exception& e) {
+      ++errors;
+      ADD_FAILURE() << "worker " << id << ": " << e.what();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int id = 0; id < 4; ++id) {
+    MetaStore* store = id % 2 ? static_cast<MetaStore*>(&second) : static_cast<MetaStore*>(&meta_);
+    threads.emplace_back([&worker, store, id] { worker(*store, id); });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  expect_refcounts_consistent();
+  auto st = meta_.stats();
+  auto refs = object_references();
+  int64_t objects = 0;
+  for (const auto& [sha, n] : refs) objects += n;
+  EXPECT_EQ(st.objects, objects);
+}
+
+}  // namespace
+}  // namespace herd
