@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "pool/data_dir.h"
 #include "s3/router.h"
+#include "web/public_router.h"
 
 namespace herd::cli {
 
@@ -82,6 +83,16 @@ void serve(const Config& c) {
   s3::Router router(dir.pool(), c.s3);
   http::Server server(io, options, router);
   server.start();
+  // The public endpoint, when configured: anonymous reads only.
+  web::PublicRouter public_router(dir.pool(), c.s3.public_reads);
+  std::unique_ptr<http::Server> public_server;
+  if (!c.s3.public_reads.listen.empty()) {
+    http::ServerOptions public_options = options;
+    std::tie(public_options.host, public_options.port) = parse_listen(c.s3.public_reads.listen);
+    public_server = std::make_unique<http::Server>(io, public_options, public_router);
+    public_server->start();
+    spdlog::info("public endpoint on http://{}:{}", public_options.host, public_server->port());
+  }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](auto, int sig) {
     spdlog::info("signal {}: shutting down", sig);

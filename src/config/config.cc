@@ -30,6 +30,48 @@ void positive(int64_t v, const char* what, int64_t min) {
   if (v < min) throw std::runtime_error(std::string(what) + " must be at least " + std::to_string(min));
 }
 
+std::string lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+void read_public(const toml::table& t, web::PublicOptions& p) {
+  reject_unknown(t, "[public]", {"listen", "object_urls", "redirect_base", "redirect_status", "alias"});
+  read(t, "public", "listen", p.listen);
+  read(t, "public", "object_urls", p.object_urls);
+  if (p.object_urls != "serve" && p.object_urls != "redirect")
+    throw std::runtime_error("[public] object_urls must be \"serve\" or \"redirect\"");
+  read(t, "public", "redirect_base", p.redirect_base);
+  while (!p.redirect_base.empty() && p.redirect_base.back() == '/') p.redirect_base.pop_back();
+  int64_t status = p.redirect_status;
+  read(t, "public", "redirect_status", status);
+  if (status != 301 && status != 302 && status != 307 && status != 308)
+    throw std::runtime_error("[public] redirect_status must be 301, 302, 307 or 308");
+  p.redirect_status = static_cast<unsigned>(status);
+  const toml::node* aliases = t.get("alias");
+  if (!aliases) return;
+  if (!aliases->as_array()) throw std::runtime_error("[[public.alias]] must be an array of tables");
+  for (const auto& node : *aliases->as_array()) {
+    const toml::table* a = node.as_table();
+    if (!a) throw std::runtime_error("[[public.alias]] must be an array of tables");
+    reject_unknown(*a, "[[public.alias]]", {"host", "bucket"});
+    std::string host, bucket;
+    read(*a, "public.alias", "host", host);
+    read(*a, "public.alias", "bucket", bucket);
+    if (host.empty() || bucket.empty()) throw std::runtime_error("[[public.alias]] needs host and bucket");
+    // "media.example.org/alice": the path part is a prefix in front of every key.
+    web::AliasHost alias;
+    auto slash = host.find('/');
+    alias.host = lower(host.substr(0, slash));
+    if (slash != std::string::npos) {
+      alias.prefix = host.substr(slash);
+      while (!alias.prefix.empty() && alias.prefix.back() == '/') alias.prefix.pop_back();
+    }
+    alias.bucket = bucket;
+    p.aliases.push_back(std::move(alias));
+  }
+}
+
 }  // namespace
 
 std::pair<std::string, uint16_t> parse_listen(const std::string& listen) {
@@ -54,7 +96,7 @@ Config load_config(const std::optional<std::string>& path) {
   } catch (const toml::parse_error& e) {
     throw std::runtime_error("cannot read config " + *path + ": " + std::string(e.description()));
   }
-  reject_unknown(root, *path, {"server", "storage", "gc", "multipart"});
+  reject_unknown(root, *path, {"server", "storage", "gc", "multipart", "public"});
   if (auto* s = root["server"].as_table()) {
     reject_unknown(*s, "[server]", {"listen", "threads", "log_level", "region", "base_domains"});
     read(*s, "server", "listen", c.listen);
@@ -94,7 +136,9 @@ Config load_config(const std::optional<std::string>& path) {
     read(*s, "multipart", "abandon_after_seconds", c.multipart_max_age_seconds);
     positive(c.multipart_max_age_seconds, "[multipart] abandon_after_seconds", 1);
   }
+  if (auto* s = root["public"].as_table()) read_public(*s, c.s3.public_reads);
   parse_listen(c.listen);  // validate early
+  if (!c.s3.public_reads.listen.empty()) parse_listen(c.s3.public_reads.listen);
   return c;
 }
 

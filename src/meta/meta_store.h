@@ -55,6 +55,9 @@ class MetaStore {
 
   // --- objects
   virtual std::optional<ObjectRecord> get_object(int64_t bucket_id, const std::string& key) = 0;
+  // Some object referencing the blob that anyone may read (its own or its bucket's ACL is
+  // public-read), if there is one.
+  virtual std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) = 0;
   // Up to `limit` objects in key order with key > `after` (or >= when `inclusive`) and key
   // starting with `prefix`.
   virtual std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,

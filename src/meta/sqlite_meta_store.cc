@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS objects(
   checksum TEXT NOT NULL,
   part_sizes TEXT NOT NULL,
   PRIMARY KEY(bucket_id, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS objects_by_blob ON objects(sha256);
 CREATE TABLE IF NOT EXISTS multipart_uploads(
   upload_id TEXT PRIMARY KEY,
   bucket_id INTEGER NOT NULL REFERENCES buckets(id),
@@ -303,31 +304,52 @@ bool SqliteMetaStore::delete_bucket(int64_t bucket_id) {
   return true;
 }
 
+namespace {
+
+constexpr const char* kObjectColumns =
+    "SELECT o.bucket_id, o.key, o.sha256, o.size, o.etag, o.modified_ms, o.content_type, o.cache_control, "
+    "o.content_disposition, o.content_encoding, o.user_meta, o.acl, o.checksum_algorithm, o.checksum, o.part_sizes "
+    "FROM objects o ";
+
+ObjectRecord read_object(sqlite::Statement& s) {
+  ObjectRecord o;
+  o.bucket_id = s.int64(0);
+  o.key = s.text(1);
+  o.sha256 = s.blob(2);
+  o.size = s.int64(3);
+  o.etag = s.text(4);
+  o.modified_ms = s.int64(5);
+  o.meta.content_type = s.text(6);
+  o.meta.cache_control = s.text(7);
+  o.meta.content_disposition = s.text(8);
+  o.meta.content_encoding = s.text(9);
+  decode_user_meta(s.text(10), o.meta);
+  o.meta.acl = s.text(11);
+  o.meta.checksum_algorithm = s.text(12);
+  o.meta.checksum = s.text(13);
+  o.part_sizes = decode_part_sizes(s.text(14));
+  return o;
+}
+
+}  // namespace
+
 std::optional<ObjectRecord> SqliteMetaStore::get_object(int64_t bucket_id, const std::string& key) {
   Lease c(*this);
-  sqlite::Use s(c->prepare(
-      "SELECT sha256, size, etag, modified_ms, content_type, cache_control, content_disposition, "
-      "content_encoding, user_meta, acl, checksum_algorithm, checksum, part_sizes FROM objects "
-      "WHERE bucket_id = ? AND key = ?"));
+  sqlite::Use s(c->prepare(std::string(kObjectColumns) + "WHERE o.bucket_id = ? AND o.key = ?"));
   s->bind(1, bucket_id).bind(2, key);
   if (!s->step()) return std::nullopt;
-  ObjectRecord o;
-  o.bucket_id = bucket_id;
-  o.key = key;
-  o.sha256 = s->blob(0);
-  o.size = s->int64(1);
-  o.etag = s->text(2);
-  o.modified_ms = s->int64(3);
-  o.meta.content_type = s->text(4);
-  o.meta.cache_control = s->text(5);
-  o.meta.content_disposition = s->text(6);
-  o.meta.content_encoding = s->text(7);
-  decode_user_meta(s->text(8), o.meta);
-  o.meta.acl = s->text(9);
-  o.meta.checksum_algorithm = s->text(10);
-  o.meta.checksum = s->text(11);
-  o.part_sizes = decode_part_sizes(s->text(12));
-  return o;
+  return read_object(*s);
+}
+
+std::optional<ObjectRecord> SqliteMetaStore::public_object_for_blob(const std::string& sha256) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(std::string(kObjectColumns) +
+                           "JOIN buckets b ON o.bucket_id = b.id WHERE o.sha256 = ? AND "
+                           "(o.acl IN ('public-read', 'public-read-write') OR "
+                           "b.acl IN ('public-read', 'public-read-write')) LIMIT 1"));
+  s->bind_blob(1, sha256);
+  if (!s->step()) return std::nullopt;
+  return read_object(*s);
 }
 
 std::vector<ObjectSummary> SqliteMetaStore::list_objects(int64_t bucket_id, const std::string& after,

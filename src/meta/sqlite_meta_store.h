@@ -35,6 +35,7 @@ class SqliteMetaStore : public MetaStore {
   bool delete_bucket(int64_t bucket_id) override;
 
   std::optional<ObjectRecord> get_object(int64_t bucket_id, const std::string& key) override;
+  std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) override;
   std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
                                           const std::string& prefix, size_t limit) override;
   PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) override;

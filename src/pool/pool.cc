@@ -22,7 +22,63 @@ ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key
   o.meta = std::move(meta);
   sync_unless_duplicate(upload);
   meta_.put_object(o, [&] { blobs_.place(upload.temp(), o.sha256); });
+  cache_.invalidate_object(bucket_id, key);
   return o;
+}
+
+std::optional<Bucket> Pool::cached_bucket(const std::string& name) {
+  if (auto b = cache_.bucket(name)) return b;
+  uint64_t epoch = cache_.epoch();
+  auto b = meta_.bucket_by_name(name);
+  if (b) cache_.put_bucket(*b, epoch);
+  return b;
+}
+
+std::optional<ObjectRecord> Pool::cached_object(int64_t bucket_id, const std::string& key) {
+  if (auto o = cache_.object(bucket_id, key)) return *o;
+  uint64_t epoch = cache_.epoch();
+  auto o = meta_.get_object(bucket_id, key);
+  cache_.put_object(bucket_id, key, o, epoch);
+  return o;
+}
+
+bool Pool::remove(int64_t bucket_id, const std::string& key) {
+  bool removed = meta_.delete_object(bucket_id, key);
+  cache_.invalidate_object(bucket_id, key);
+  return removed;
+}
+
+void Pool::remove_many(int64_t bucket_id, const std::vector<std::string>& keys) {
+  meta_.delete_objects(bucket_id, keys);
+  for (const auto& key : keys) cache_.invalidate_object(bucket_id, key);
+}
+
+bool Pool::copy(const ObjectRecord& object) {
+  struct BlobGone {};
+  try {
+    meta_.put_object(object, [] { throw BlobGone{}; });
+  } catch (const BlobGone&) {
+    return false;
+  }
+  cache_.invalidate_object(object.bucket_id, object.key);
+  return true;
+}
+
+bool Pool::set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) {
+  bool found = meta_.set_object_acl(bucket_id, key, acl);
+  cache_.invalidate_object(bucket_id, key);
+  return found;
+}
+
+void Pool::set_bucket_acl(int64_t bucket_id, const std::string& acl) {
+  meta_.set_bucket_acl(bucket_id, acl);
+  cache_.invalidate_bucket(bucket_id);
+}
+
+bool Pool::delete_bucket(int64_t bucket_id) {
+  bool deleted = meta_.delete_bucket(bucket_id);
+  cache_.invalidate_bucket(bucket_id);
+  return deleted;
 }
 
 void Pool::sync_unless_duplicate(Upload& upload) {
@@ -51,6 +107,7 @@ ObjectRecord Pool::complete_multipart(Upload& upload, const std::string& upload_
   o.modified_ms = now_ms();
   sync_unless_duplicate(upload);
   auto staged = meta_.complete_multipart(upload_id, o, [&] { blobs_.place(upload.temp(), o.sha256); });
+  cache_.invalidate_object(o.bucket_id, o.key);
   discard_staged(staged);
   return o;
 }

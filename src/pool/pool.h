@@ -8,6 +8,7 @@
 
 #include "blob/blob_store.h"
 #include "meta/meta_store.h"
+#include "pool/object_cache.h"
 #include "pool/upload.h"
 
 namespace herd {
@@ -22,8 +23,14 @@ class Pool {
  public:
   Pool(MetaStore& meta, BlobStore& blobs) : meta_(meta), blobs_(blobs) {}
 
+  // Reads go to the metadata store directly; every change goes through the methods below,
+  // which keep the lookup cache (used by public reads) coherent.
   MetaStore& meta() { return meta_; }
   BlobStore& blobs() { return blobs_; }
+
+  // Cached lookups for anonymous public reads (see ObjectCache).
+  std::optional<Bucket> cached_bucket(const std::string& name);
+  std::optional<ObjectRecord> cached_object(int64_t bucket_id, const std::string& key);
 
   // Starts receiving a body of at most `max_size` bytes.
   std::unique_ptr<Upload> begin_upload(int64_t max_size);
@@ -34,7 +41,17 @@ class Pool {
   ObjectRecord put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta);
 
   // Deletes an object and releases its blob reference; false when absent.
-  bool remove(int64_t bucket_id, const std::string& key) { return meta_.delete_object(bucket_id, key); }
+  bool remove(int64_t bucket_id, const std::string& key);
+  // Deletes every listed key that exists, in one transaction.
+  void remove_many(int64_t bucket_id, const std::vector<std::string>& keys);
+  // Commits `object` as another reference to the live blob its sha256 names (CopyObject); false
+  // when that blob lost its last reference meanwhile, so there are no bytes to reference.
+  bool copy(const ObjectRecord& object);
+  // Sets an object's canned ACL; false when absent.
+  bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl);
+  void set_bucket_acl(int64_t bucket_id, const std::string& acl);
+  // Deletes an empty bucket; false when it holds objects or multipart uploads.
+  bool delete_bucket(int64_t bucket_id);
 
   // Removes blobs that have had no reference for at least `grace_ms`.
   GcReport gc(int64_t grace_ms);
@@ -60,6 +77,7 @@ class Pool {
 
   MetaStore& meta_;
   BlobStore& blobs_;
+  ObjectCache cache_{100000, std::chrono::seconds(2)};
 };
 
 }  // namespace herd

@@ -47,7 +47,7 @@ Op create_bucket(Context& ctx) {
       break;
     case CreateBucketResult::kCreated: break;
   }
-  if (acl) ctx.pool.meta().set_bucket_acl(ctx.owned_bucket().id, *acl);
+  if (acl) ctx.pool.set_bucket_acl(ctx.owned_bucket().id, *acl);
   auto h = s3_headers(ctx, false);
   h.emplace_back("Location", "/" + ctx.bucket);
   http::Response response{200, std::move(h), ""};
@@ -64,7 +64,7 @@ Op head_bucket(Context& ctx) {
 
 Op delete_bucket(Context& ctx) {
   Bucket b = ctx.owned_bucket();
-  if (!ctx.pool.meta().delete_bucket(b.id)) throw bucket_not_empty();
+  if (!ctx.pool.delete_bucket(b.id)) throw bucket_not_empty();
   http::Response response{204, s3_headers(ctx, false), ""};
   co_await ctx.ex.respond(response);
 }

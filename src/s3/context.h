@@ -12,6 +12,7 @@
 #include "pool/pool.h"
 #include "s3/auth.h"
 #include "s3/sigv4.h"
+#include "web/public_options.h"
 
 namespace herd::s3 {
 
@@ -22,6 +23,7 @@ struct S3Options {
   // Host names under which BUCKET.<domain> addresses a bucket (virtual-host style).
   std::vector<std::string> base_domains;
   AuthOptions auth;
+  web::PublicOptions public_reads;  // how unsigned GET/HEAD of public objects answer
 };
 
 struct Context {

@@ -61,8 +61,8 @@ Op copy_object(Context& ctx) {
   }
   try {
     // The source holds a reference, so the bytes are live; if it vanished meanwhile (deleted and
-    // collected), there are no bytes to place and the copy fails cleanly.
-    ctx.pool.meta().put_object(copy, [] { throw no_such_key(); });
+    // collected), the copy fails cleanly.
+    if (!ctx.pool.copy(copy)) throw no_such_key();
   } catch (const NoSuchBucketError&) {
     throw no_such_bucket();
   }

@@ -40,7 +40,7 @@ Op delete_objects(Context& ctx) {
     keys.push_back(std::move(key));
   }
   // Unknown keys count as deleted, as in S3.
-  ctx.pool.meta().delete_objects(b.id, keys);
+  ctx.pool.remove_many(b.id, keys);
   if (quiet != "true")
     for (const auto& key : keys) x.open("Deleted").leaf("Key", key).close("Deleted");
   x.close("DeleteResult");

@@ -10,6 +10,7 @@
 #include "s3/operations.h"
 #include "util/random.h"
 #include "util/uri.h"
+#include "web/public_read.h"
 
 namespace herd::s3 {
 
@@ -65,6 +66,11 @@ namespace {
 
 using Operation = Op (*)(Context&);
 
+// An unsigned GET/HEAD of an object: served only when it is public (see web/public_read.h).
+Op anonymous_read(Context& ctx) {
+  co_await web::serve_public_object(ctx.ex, ctx.pool, ctx.options.public_reads, ctx.bucket, ctx.key);
+}
+
 // Picks the operation for a parsed, authenticated request (path style), or throws.
 Operation select_operation(const Context& ctx) {
   const std::string_view m = ctx.ex.method();
@@ -88,6 +94,7 @@ Operation select_operation(const Context& ctx) {
     throw method_not_allowed();
   }
   if (auto what = unsupported(ctx, kUnsupportedObjectQueries)) throw not_implemented("object ?" + *what);
+  if (!ctx.auth.tenant && (m == "GET" || m == "HEAD") && ctx.query.empty()) return anonymous_read;
   const bool copy = ctx.ex.header("x-amz-copy-source").has_value();
   if (ctx.has_query("uploadId")) {  // an operation on a multipart upload
     if (m == "PUT") return copy ? upload_part_copy : upload_part;

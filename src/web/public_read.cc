@@ -1,0 +1,112 @@
+#include "web/public_read.h"
+
+#include "s3/acl.h"
+#include "s3/conditional.h"
+#include "s3/error.h"
+#include "s3/object_meta.h"
+#include "s3/range.h"
+#include "util/clock.h"
+#include "util/hex.h"
+#include "web/content_policy.h"
+
+namespace herd::web {
+
+namespace {
+
+s3::Conditions conditions_of(const http::Exchange& ex) {
+  auto get = [&](std::string_view name) -> std::optional<std::string> {
+    auto v = ex.header(name);
+    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  };
+  return {get("If-Match"), get("If-None-Match"), get("If-Modified-Since"), get("If-Unmodified-Since")};
+}
+
+// Sends `object`'s bytes with `h` (its representation headers): conditions, then Range.
+boost::asio::awaitable<void> send(http::Exchange& ex, Pool& pool, const ObjectRecord& object, std::string etag,
+                                  http::Headers h) {
+  h.emplace_back("Access-Control-Allow-Origin", "*");
+  apply_content_policy(h);
+  switch (s3::evaluate_conditions(conditions_of(ex), etag, object.modified_ms / 1000)) {
+    case s3::ConditionResult::kPreconditionFailed:
+      throw s3::Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+    case s3::ConditionResult::kNotModified: {
+      std::erase_if(h, [](const auto& kv) { return kv.first == "Content-Type" || kv.first == "Content-Disposition" ||
+                                                   kv.first == "Content-Security-Policy"; });
+      http::Response not_modified{304, std::move(h), ""};
+      co_await ex.respond(not_modified);
+      co_return;
+    }
+    case s3::ConditionResult::kProceed: break;
+  }
+  auto blob = pool.blobs().open(object.sha256);
+  if (!blob || blob->size() != object.size) throw s3::internal_error();
+  int64_t offset = 0, length = object.size;
+  unsigned status = 200;
+  if (auto range = ex.header("Range")) {
+    auto r = s3::apply_range(*range, object.size);
+    if (r.kind == s3::RangeResult::Kind::kUnsatisfiable) throw s3::invalid_range(object.size);
+    if (r.kind == s3::RangeResult::Kind::kPartial) {
+      status = 206;
+      offset = r.range.first;
+      length = r.range.length;
+      h.emplace_back("Content-Range", "bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1) +
+                                          "/" + std::to_string(object.size));
+    }
+  }
+  http::Response response{status, std::move(h), ""};
+  co_await ex.respond_blob(response, *blob, offset, length);
+}
+
+}  // namespace
+
+std::string blob_path(const ObjectRecord& object) {
+  std::string path = "/blobs/" + to_hex(object.sha256);
+  auto slash = object.key.rfind('/');
+  auto dot = object.key.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return path;
+  std::string ext = object.key.substr(dot);
+  if (ext.size() < 2 || ext.size() > 9) return path;
+  for (size_t i = 1; i < ext.size(); ++i)
+    if (!std::isalnum(static_cast<unsigned char>(ext[i]))) return path;
+  return path + ext;
+}
+
+boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool, const PublicOptions& options,
+                                                 const std::string& bucket_name, const std::string& key) {
+  auto bucket = pool.cached_bucket(bucket_name);
+  if (!bucket) throw s3::access_denied();
+  const bool public_bucket = s3::acl_is_public_read(bucket->acl);
+  if (key.empty()) throw s3::access_denied();  // listing is never public
+  auto object = pool.cached_object(bucket->id, key);
+  if (!object) throw public_bucket ? s3::no_such_key() : s3::access_denied();
+  if (!public_bucket && !s3::acl_is_public_read(object->meta.acl)) throw s3::access_denied();
+
+  if (options.object_urls == "redirect") {
+    http::Headers h{{"Location", options.redirect_base + blob_path(*object)},
+                    {"Cache-Control", "public, max-age=60"},
+                    {"Access-Control-Allow-Origin", "*"}};
+    http::Response redirect{options.redirect_status, std::move(h), ""};
+    co_await ex.respond(redirect);
+    co_return;
+  }
+  http::Headers h;
+  s3::append_object_headers(*object, h);
+  co_await send(ex, pool, *object, object->etag, std::move(h));
+}
+
+boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, const std::string& name) {
+  std::string hex = name.substr(0, name.find('.'));
+  auto sha = is_lower_hex(hex, 64) ? from_hex(hex) : std::nullopt;
+  if (!sha) throw s3::no_such_key();
+  auto object = pool.meta().public_object_for_blob(*sha);
+  if (!object) throw s3::no_such_key();
+  // Content-addressed: the bytes behind this URL can never change.
+  http::Headers h{{"Content-Type", object->meta.content_type.empty() ? "binary/octet-stream" : object->meta.content_type},
+                  {"Cache-Control", "public, max-age=31536000, immutable"},
+                  {"ETag", "\"" + hex + "\""},
+                  {"Last-Modified", format_http_date(object->modified_ms / 1000)},
+                  {"Accept-Ranges", "bytes"}};
+  co_await send(ex, pool, *object, hex, std::move(h));
+}
+
+}  // namespace herd::web

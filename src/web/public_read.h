@@ -1,0 +1,29 @@
+#pragma once
+// Anonymous reads: an object whose ACL (or bucket's ACL) is public-read, and content-addressed
+// blob URLs (/blobs/<sha256>[.ext]) for blobs that at least one public object references.
+// Shared by the S3 endpoint (unsigned GET/HEAD) and the public endpoint.
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+
+#include "http/exchange.h"
+#include "pool/pool.h"
+#include "web/public_options.h"
+
+namespace herd::web {
+
+// Serves bucket/key if it is public. Answers 403 AccessDenied for private objects and for
+// missing keys in non-public buckets (indistinguishable), 404 NoSuchKey for missing keys in a
+// public-read bucket; or, in redirect mode, a redirect to the blob URL. Throws s3::Error.
+boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool, const PublicOptions& options,
+                                                 const std::string& bucket, const std::string& key);
+
+// Serves /blobs/<sha256 hex>[.ext]: immutable, cacheable forever, strong ETag. 404 unless some
+// public object references the blob. Throws s3::Error.
+boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, const std::string& path_after_blobs);
+
+// The blob URL path of an object: /blobs/<sha256 hex> plus the key's extension when it is short
+// and plain (e.g. ".jpg"), so CDNs and browsers see a familiar name.
+std::string blob_path(const ObjectRecord& object);
+
+}  // namespace herd::web
