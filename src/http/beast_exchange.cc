@@ -5,6 +5,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+
+#include <cerrno>
 #include <memory>
 
 namespace herd::http {
@@ -97,14 +104,24 @@ asio::awaitable<void> BeastExchange::respond(const Response& r) {
   if (!head && !r.body.empty()) co_await asio::async_write(stream_, asio::buffer(r.body), use_awaitable);
 }
 
-asio::awaitable<void> BeastExchange::respond_blob(const Response& r, BlobReader& blob, int64_t offset, int64_t length) {
+asio::awaitable<void> BeastExchange::respond_blob(const Response& r, BlobReader& blob, int64_t offset,
+                                                  int64_t length) {
   responded_ = true;
   bool head = method_ == "HEAD";
   auto res = prepare(r.status, r.headers, static_cast<uint64_t>(length));
   bhttp::response_serializer<bhttp::empty_body> sr{res};
+  auto& socket = stream_.socket();
+  // Cork: the header and the first body bytes leave in one segment.
+  const bool cork = !head && length > 0 && blob.fd() >= 0;
+  if (cork) set_cork(socket, true);
   stream_.expires_after(io_timeout_);
   co_await bhttp::async_write_header(stream_, sr, use_awaitable);
-  if (head) co_return;
+  if (head || length == 0) co_return;
+  if (blob.fd() >= 0) {
+    co_await send_file(blob.fd(), offset, length);
+    set_cork(socket, false);
+    co_return;
+  }
   constexpr size_t kChunk = 256 * 1024;
   auto buf = std::make_unique<char[]>(kChunk);
   int64_t remaining = length;
@@ -119,6 +136,46 @@ asio::awaitable<void> BeastExchange::respond_blob(const Response& r, BlobReader&
     co_await asio::async_write(stream_, asio::buffer(buf.get(), got), use_awaitable);
     offset += static_cast<int64_t>(got);
     remaining -= static_cast<int64_t>(got);
+  }
+}
+
+void BeastExchange::set_cork(asio::ip::tcp::socket& socket, bool on) {
+  int v = on ? 1 : 0;
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+}
+
+asio::awaitable<void> BeastExchange::send_file(int fd, int64_t offset, int64_t length) {
+  auto& socket = stream_.socket();
+  socket.native_non_blocking(true);
+  asio::steady_timer timer(socket.get_executor());
+  off_t off = static_cast<off_t>(offset);
+  int64_t remaining = length;
+  while (remaining > 0) {
+    ssize_t n = ::sendfile(socket.native_handle(), fd, &off, static_cast<size_t>(std::min<int64_t>(remaining, 1 << 30)));
+    if (n > 0) {
+      remaining -= n;
+      continue;
+    }
+    if (n == 0) {  // the file is shorter than its record: never send a short body silently
+      keep_alive_ = false;
+      throw std::runtime_error("blob shorter than expected");
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) {
+      keep_alive_ = false;
+      throw beast::system_error(beast::error_code(errno, boost::system::system_category()));
+    }
+    // The socket buffer is full: wait until writable, giving up after io_timeout_ without progress.
+    timer.expires_after(io_timeout_);
+    timer.async_wait([&socket](const beast::error_code& ec) {
+      if (!ec) socket.cancel();
+    });
+    auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_write, asio::as_tuple(use_awaitable));
+    timer.cancel();
+    if (ec) {
+      keep_alive_ = false;
+      throw beast::system_error(ec);
+    }
   }
 }
 

@@ -37,6 +37,10 @@ class BeastExchange : public Exchange {
 
  private:
   asio::awaitable<void> continue_if_expected();
+  // Sends `length` bytes of `fd` from `offset` with sendfile(2) (zero-copy), waiting for the
+  // socket to drain when needed; fails after io_timeout_ without progress.
+  asio::awaitable<void> send_file(int fd, int64_t offset, int64_t length);
+  static void set_cork(asio::ip::tcp::socket& socket, bool on);
   beast::http::response<beast::http::empty_body> prepare(unsigned status, const Headers& headers,
                                                          uint64_t content_length);
 
