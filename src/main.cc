@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   herd::cli::add_tenant_commands(app, common);
   herd::cli::add_stats_command(app, common);
   herd::cli::add_gc_command(app, common);
+  herd::cli::add_fsck_command(app, common);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

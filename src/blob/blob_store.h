@@ -1,8 +1,11 @@
 #pragma once
 // The blob store: immutable bytes addressed by SHA-256. Local disk by default
 // (disk_blob_store.h); an S3 cluster can implement the same interface.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -51,6 +54,20 @@ class BlobStore {
   virtual std::unique_ptr<BlobReader> open_staged(const std::string& handle) = 0;
   // Deletes staged bytes; absent bytes are not an error.
   virtual void remove_staged(const std::string& handle) = 0;
+
+  // --- inventory (herd fsck)
+  // Calls `fn` with the digest (raw bytes) of every stored blob; files whose names are not
+  // digests are reported through `stray`.
+  virtual void for_each_blob(const std::function<void(const std::string&)>& fn,
+                             const std::function<void(const std::string& path)>& stray) = 0;
+  // Moves a blob's bytes aside for inspection (they are no longer served).
+  virtual void quarantine(const std::string& sha256) = 0;
+  // Temporary files not modified for `age`, by path.
+  virtual std::vector<std::string> stale_temp_files(std::chrono::seconds age) = 0;
+  // Staging handles whose files were not modified for `age`.
+  virtual std::vector<std::string> staged_older_than(std::chrono::seconds age) = 0;
+  // Deletes a file reported by stale_temp_files() or for_each_blob()'s stray callback.
+  virtual void remove_path(const std::string& path) = 0;
 };
 
 }  // namespace herd

@@ -198,4 +198,71 @@ size_t DiskBlobStore::clear_temp() {
   return removed;
 }
 
+namespace {
+
+// Names in a directory (without . and ..).
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return names;
+    fail("opendir " + dir);
+  }
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(d);
+  return names;
+}
+
+bool older_than(const std::string& path, std::chrono::seconds age) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return ::time(nullptr) - st.st_mtime >= age.count();
+}
+
+}  // namespace
+
+void DiskBlobStore::for_each_blob(const std::function<void(const std::string&)>& fn,
+                                  const std::function<void(const std::string& path)>& stray) {
+  for (const auto& a : list_dir(blobs_dir_)) {
+    for (const auto& b : list_dir(blobs_dir_ + "/" + a)) {
+      std::string dir = blobs_dir_ + "/" + a + "/" + b;
+      for (const auto& name : list_dir(dir)) {
+        auto sha = from_hex(name);
+        if (is_lower_hex(name, 64) && name.compare(0, 2, a) == 0 && name.compare(2, 2, b) == 0 && sha) fn(*sha);
+        else stray(dir + "/" + name);
+      }
+    }
+  }
+}
+
+void DiskBlobStore::quarantine(const std::string& sha256) {
+  std::string dir = root_ + "/quarantine";
+  if (make_dir(dir)) fsync_dir(root_);
+  std::string from = path_of(sha256), to = dir + "/" + to_hex(sha256);
+  if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) fail("rename " + from + " -> " + to);
+  fsync_dir(dir);
+}
+
+std::vector<std::string> DiskBlobStore::stale_temp_files(std::chrono::seconds age) {
+  std::vector<std::string> out;
+  for (const auto& name : list_dir(tmp_dir_))
+    if (older_than(tmp_dir_ + "/" + name, age)) out.push_back(tmp_dir_ + "/" + name);
+  return out;
+}
+
+std::vector<std::string> DiskBlobStore::staged_older_than(std::chrono::seconds age) {
+  std::vector<std::string> out;
+  for (const auto& name : list_dir(staging_dir_))
+    if (older_than(staging_dir_ + "/" + name, age)) out.push_back(name);
+  return out;
+}
+
+void DiskBlobStore::remove_path(const std::string& path) {
+  if (!path.starts_with(root_ + "/")) throw std::invalid_argument("path outside the data directory: " + path);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("unlink " + path);
+}
+
 }  // namespace herd

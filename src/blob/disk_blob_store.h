@@ -3,6 +3,7 @@
 //   <root>/blobs/<hex[0:2]>/<hex[2:4]>/<64-hex>   content-addressed blob files
 //   <root>/tmp/                                    uploads in progress
 //   <root>/staging/<handle>                        durable multipart parts
+//   <root>/quarantine/<64-hex>                     blobs fsck found corrupt
 // Shard directories are created lazily and made durable (parent fsync) when created.
 #include <string>
 
@@ -23,6 +24,12 @@ class DiskBlobStore : public BlobStore {
   std::string stage(TempBlob& temp) override;
   std::unique_ptr<BlobReader> open_staged(const std::string& handle) override;
   void remove_staged(const std::string& handle) override;
+  void for_each_blob(const std::function<void(const std::string&)>& fn,
+                     const std::function<void(const std::string& path)>& stray) override;
+  void quarantine(const std::string& sha256) override;
+  std::vector<std::string> stale_temp_files(std::chrono::seconds age) override;
+  std::vector<std::string> staged_older_than(std::chrono::seconds age) override;
+  void remove_path(const std::string& path) override;
 
   // The final path of a blob (raw 32-byte digest).
   std::string path_of(const std::string& sha256) const;

@@ -25,5 +25,6 @@ void add_serve_command(CLI::App& app, Common& common);
 void add_tenant_commands(CLI::App& app, Common& common);
 void add_stats_command(CLI::App& app, Common& common);
 void add_gc_command(CLI::App& app, Common& common);
+void add_fsck_command(CLI::App& app, Common& common);
 
 }  // namespace herd::cli

@@ -111,6 +111,22 @@ class MetaStore {
                                            const std::function<void()>& remove_blob) = 0;
 
   virtual PoolStats stats() = 0;
+
+  // --- consistency checks (herd fsck)
+  // Blob rows with sha256 > `after` in order, at most `limit`.
+  virtual std::vector<BlobRecord> list_blobs(const std::string& after, size_t limit) = 0;
+  virtual std::optional<BlobRecord> get_blob(const std::string& sha256) = 0;
+  // Under the write lock: sets the blob's refcount to the number of objects referencing it.
+  // Returns {stored, actual} when they differed (and were fixed when `repair`).
+  virtual std::optional<std::pair<int64_t, int64_t>> check_refcount(const std::string& sha256, bool repair) = 0;
+  // Distinct blob digests that objects reference but that have no blob row.
+  virtual std::vector<std::string> dangling_blob_references() = 0;
+  // Under the write lock: when no blob row exists for `sha256`, calls `adopt` (which returns the
+  // blob's size when its bytes were verified, nullopt to drop them) and, when objects reference
+  // it, recreates the row. Returns true when a row now exists.
+  virtual bool adopt_blob(const std::string& sha256, const std::function<std::optional<int64_t>()>& adopt) = 0;
+  // Staging handles of all recorded multipart parts.
+  virtual std::vector<std::string> staged_handles() = 0;
 };
 
 }  // namespace herd

@@ -63,6 +63,13 @@ class SqliteMetaStore : public MetaStore {
 
   PoolStats stats() override;
 
+  std::vector<BlobRecord> list_blobs(const std::string& after, size_t limit) override;
+  std::optional<BlobRecord> get_blob(const std::string& sha256) override;
+  std::optional<std::pair<int64_t, int64_t>> check_refcount(const std::string& sha256, bool repair) override;
+  std::vector<std::string> dangling_blob_references() override;
+  bool adopt_blob(const std::string& sha256, const std::function<std::optional<int64_t>()>& adopt) override;
+  std::vector<std::string> staged_handles() override;
+
  private:
   // A connection borrowed from the pool for the lifetime of the lease.
   class Lease {

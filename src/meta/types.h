@@ -79,6 +79,13 @@ struct PartRecord {
   int64_t modified_ms = 0;
 };
 
+// A blob row as stored.
+struct BlobRecord {
+  std::string sha256;  // raw 32 bytes
+  int64_t size = 0;
+  int64_t refcount = 0;
+};
+
 // Pool-wide counters for `herd stats`.
 struct PoolStats {
   int64_t tenants = 0;
