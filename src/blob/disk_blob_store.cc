@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "blob/fault_injection.h"
 #include "util/hex.h"
 #include "util/random.h"
 
@@ -46,6 +47,7 @@ class DiskTempBlob : public TempBlob {
     if (!placed_) ::unlink(path_.c_str());
   }
   void write(const char* data, size_t len) override {
+    maybe_inject_fault(FaultPoint::kWrite);
     while (len) {
       ssize_t n = ::write(fd_, data, len);
       if (n < 0) {
@@ -59,6 +61,7 @@ class DiskTempBlob : public TempBlob {
   }
   void sync() override {
     if (synced_) return;
+    maybe_inject_fault(FaultPoint::kFsync);
     if (::fdatasync(fd_) != 0) fail("fsync " + path_);
     synced_ = true;
   }
@@ -125,6 +128,7 @@ void DiskBlobStore::place(TempBlob& temp, const std::string& sha256) {
   std::string hex = to_hex(sha256);
   std::string dir = ensure_shard(hex);
   std::string final_path = dir + "/" + hex;
+  maybe_inject_fault(FaultPoint::kRename);
   if (::rename(t.path().c_str(), final_path.c_str()) != 0) fail("rename " + t.path() + " -> " + final_path);
   t.mark_placed();
   fsync_dir(dir);
@@ -168,6 +172,7 @@ std::string DiskBlobStore::stage(TempBlob& temp) {
   t.sync();
   std::string handle = random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789");
   std::string path = staging_dir_ + "/" + handle;
+  maybe_inject_fault(FaultPoint::kRename);
   if (::rename(t.path().c_str(), path.c_str()) != 0) fail("rename " + t.path() + " -> " + path);
   t.mark_placed();
   fsync_dir(staging_dir_);

@@ -77,6 +77,7 @@ void serve(const Config& c) {
   http::ServerOptions options;
   options.host = host;
   options.port = port;
+  options.max_connections = static_cast<uint32_t>(c.max_connections);
   int threads = c.threads > 0 ? c.threads : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   boost::asio::io_context io(threads);

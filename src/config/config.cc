@@ -98,7 +98,9 @@ Config load_config(const std::optional<std::string>& path) {
   }
   reject_unknown(root, *path, {"server", "storage", "gc", "multipart", "public"});
   if (auto* s = root["server"].as_table()) {
-    reject_unknown(*s, "[server]", {"listen", "threads", "log_level", "region", "base_domains"});
+    reject_unknown(*s, "[server]", {"listen", "threads", "log_level", "region", "base_domains", "max_connections"});
+    read(*s, "server", "max_connections", c.max_connections);
+    positive(c.max_connections, "[server] max_connections", 1);
     read(*s, "server", "listen", c.listen);
     int64_t threads = c.threads;
     read(*s, "server", "threads", threads);

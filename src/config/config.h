@@ -13,6 +13,7 @@ struct Config {
   std::string data_dir = "herd-data";    // [storage] data_dir
   std::string listen = "127.0.0.1:9000";  // [server] listen, HOST:PORT ([v6]:PORT for IPv6)
   int threads = 0;                        // [server] threads; 0 = 2 per CPU core
+  int64_t max_connections = 4096;         // [server] max_connections: more are closed at once
   std::string log_level = "info";         // [server] log_level: trace, debug, info, warn, error
   s3::S3Options s3;                       // [server] region, [storage] max_object_size
   int64_t gc_grace_seconds = 3600;        // [gc] grace_seconds: unreferenced this long before removal

@@ -80,9 +80,15 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     beast::error_code ignored;
+    if (connections_.load() >= options_.max_connections) {
+      spdlog::warn("connection limit ({}) reached: closing a new connection", options_.max_connections);
+      socket.close(ignored);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve(std::move(socket)), asio::detached);
+    ++connections_;
+    asio::co_spawn(executor, serve(std::move(socket)), [this](std::exception_ptr) { --connections_; });
   }
 }
 
@@ -98,6 +104,8 @@ asio::awaitable<void> Server::serve(tcp::socket socket) {
       stream.expires_after(options_.idle_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
       (void)n;
+      if (!ec && std::distance(parser.get().begin(), parser.get().end()) > options_.max_header_count)
+        ec = bhttp::error::header_limit;
       if (ec) {
         if (is_disconnect(ec)) break;
         std::string raw = malformed_response(handler_, ec);

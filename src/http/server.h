@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -17,6 +18,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 9000;
   uint32_t max_header_bytes = 16 * 1024;
+  uint32_t max_header_count = 100;
+  uint32_t max_connections = 4096;          // further connections are closed at once
   std::chrono::seconds io_timeout{60};    // a read or write making no progress this long fails
   std::chrono::seconds idle_timeout{75};  // keep-alive connections idle this long are closed
 };
@@ -38,6 +41,7 @@ class Server {
   ServerOptions options_;
   Handler& handler_;
   asio::ip::tcp::acceptor acceptor_;
+  std::atomic<uint32_t> connections_{0};
 };
 
 }  // namespace herd::http
