@@ -1,11 +1,14 @@
 // herd: a shared, deduplicating S3 media server for the Fediverse.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
 
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // A peer closing mid-sendfile must fail that request, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"Herd: a shared, deduplicated S3 media server for Fediverse instances"};
   app.set_version_flag("--version", HERD_VERSION);
   app.require_subcommand(1);

@@ -1,4 +1,5 @@
 #include "http/beast_exchange.h"
+#include "util/clock.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -86,22 +87,30 @@ bhttp::response<bhttp::empty_body> BeastExchange::prepare(unsigned status, const
                                                      uint64_t content_length) {
   bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), 11};
   res.set(bhttp::field::server, "Herd");
+  res.set(bhttp::field::date, format_http_date(now_ms() / 1000));
   for (const auto& [k, v] : headers) res.insert(k, v);
   // A body left unread cannot be skipped safely on a reused connection.
   if (!parser_.is_done()) keep_alive_ = false;
   res.keep_alive(keep_alive_);
-  res.content_length(content_length);
+  // 204 and 304 have no body, and a 304's length would describe the unsent representation.
+  if (status != 204 && status != 304) res.content_length(content_length);
   return res;
 }
 
 asio::awaitable<void> BeastExchange::respond(const Response& r) {
   responded_ = true;
-  bool head = method_ == "HEAD";
   auto res = prepare(r.status, r.headers, r.body.size());
-  bhttp::response_serializer<bhttp::empty_body> sr{res};
   stream_.expires_after(io_timeout_);
-  co_await bhttp::async_write_header(stream_, sr, use_awaitable);
-  if (!head && !r.body.empty()) co_await asio::async_write(stream_, asio::buffer(r.body), use_awaitable);
+  if (method_ == "HEAD" || r.body.empty()) {
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    co_await bhttp::async_write_header(stream_, sr, use_awaitable);
+    co_return;
+  }
+  // Head and body in one gathered write: one segment for small replies, and a crash can never
+  // leave a head without its body.
+  bhttp::response<bhttp::string_body> full{std::move(res.base()), r.body};
+  bhttp::response_serializer<bhttp::string_body> sr{full};
+  co_await bhttp::async_write(stream_, sr, use_awaitable);
 }
 
 asio::awaitable<void> BeastExchange::respond_blob(const Response& r, BlobReader& blob, int64_t offset,

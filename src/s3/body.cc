@@ -6,6 +6,7 @@
 #include "s3/aws_chunked.h"
 #include "s3/error.h"
 #include "util/base64.h"
+#include "util/digest.h"
 #include "util/hex.h"
 
 namespace herd::s3 {
@@ -120,6 +121,17 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
   }
   if (claimed && *claimed != actual) throw bad_checksum(checksum_name(checksum_request->algorithm));
   co_return BodyChecksum{checksum_request->algorithm, actual};
+}
+
+void verify_small_body(const Context& ctx, const std::string& body) {
+  if (ctx.auth.payload == PayloadMode::kSignedHex && sha256_hex(body) != ctx.auth.payload_sha256_hex)
+    throw content_sha256_mismatch();
+  if (auto md5_expected = content_md5(ctx.ex); md5_expected && *md5_expected != md5(body)) throw bad_digest();
+  auto request = requested_checksum(ctx.ex);
+  if (!request || !request->header_value) return;
+  Checksum checksum(request->algorithm);
+  checksum.update(body.data(), body.size());
+  if (checksum.finish_base64() != *request->header_value) throw bad_checksum(checksum_name(request->algorithm));
 }
 
 }  // namespace herd::s3

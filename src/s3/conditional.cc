@@ -41,4 +41,13 @@ ConditionResult evaluate_conditions(const Conditions& c, std::string_view etag, 
   return ConditionResult::kProceed;
 }
 
+bool if_range_allows(const std::optional<std::string_view>& if_range, std::string_view etag, int64_t modified) {
+  if (!if_range) return true;
+  std::string_view v = *if_range;
+  if (v.starts_with("W/")) return false;  // weak tags never match for ranges
+  if (v.starts_with('"')) return v.size() >= 2 && v.back() == '"' && v.substr(1, v.size() - 2) == etag;
+  auto date = parse_http_date(v);
+  return date && *date == modified;
+}
+
 }  // namespace herd::s3

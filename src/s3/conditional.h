@@ -22,4 +22,8 @@ enum class ConditionResult { kProceed, kNotModified /*304*/, kPreconditionFailed
 // unparsable dates are ignored.
 ConditionResult evaluate_conditions(const Conditions& c, std::string_view etag, int64_t modified_seconds);
 
+// Whether a Range header may apply given If-Range (RFC 9110 §13.1.5): absent, a matching strong
+// entity tag, or exactly the Last-Modified date. Otherwise the whole object is sent.
+bool if_range_allows(const std::optional<std::string_view>& if_range, std::string_view etag, int64_t modified_seconds);
+
 }  // namespace herd::s3

@@ -1,5 +1,6 @@
 #include "s3/context.h"
 
+#include "s3/body.h"
 #include "s3/error.h"
 #include "util/digest.h"
 
@@ -35,8 +36,7 @@ boost::asio::awaitable<std::string> Context::read_small_body(size_t limit) {
     if (body.size() + n > limit) throw invalid_request("Request body too large");
     body.append(buf, n);
   }
-  if (auth.payload == PayloadMode::kSignedHex && sha256_hex(body) != auth.payload_sha256_hex)
-    throw content_sha256_mismatch();
+  verify_small_body(*this, body);
   co_return body;
 }
 

@@ -70,6 +70,7 @@ Op get_object(Context& ctx) {
   unsigned status = 200;
   auto part_number = ctx.query_value("partNumber");
   auto range_header = ctx.ex.header("Range");
+  if (!if_range_allows(ctx.ex.header("If-Range"), object->etag, object->modified_ms / 1000)) range_header.reset();
   if (part_number) {
     if (range_header) throw invalid_request("Cannot specify both Range header and partNumber query parameter");
     int n = 0;

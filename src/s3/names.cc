@@ -23,6 +23,7 @@ bool valid_bucket_name(std::string_view name) {
     if (!alnum(c) && c != '.' && c != '-') return false;
   if (name.find("..") != std::string_view::npos) return false;
   if (looks_like_ipv4(name)) return false;
+  if (name == "blobs") return false;  // /blobs/<sha256> are content-addressed blob URLs
   for (std::string_view reserved : {"xn--", "sthree-", "amzn-s3-demo-"})
     if (name.starts_with(reserved)) return false;
   for (std::string_view reserved : {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"})

@@ -7,7 +7,7 @@ namespace herd::s3 {
 constexpr size_t kMaxKeyBytes = 1024;
 
 // 3–63 characters of a-z 0-9 . -, starting and ending with a letter or digit, no "..",
-// not shaped like an IPv4 address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix
+// not "blobs" (reserved for blob URLs), not shaped like an IPv4 address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix
 // (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3).
 bool valid_bucket_name(std::string_view name);
 

@@ -66,8 +66,13 @@ namespace {
 
 using Operation = Op (*)(Context&);
 
-// An unsigned GET/HEAD of an object: served only when it is public (see web/public_read.h).
+// An unsigned GET/HEAD of an object, or of a blob URL (/blobs/<sha256>): served only when public
+// (see web/public_read.h).
 Op anonymous_read(Context& ctx) {
+  if (ctx.bucket == "blobs") {
+    co_await web::serve_blob(ctx.ex, ctx.pool, ctx.key);
+    co_return;
+  }
   co_await web::serve_public_object(ctx.ex, ctx.pool, ctx.options.public_reads, ctx.bucket, ctx.key);
 }
 

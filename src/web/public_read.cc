@@ -42,7 +42,9 @@ boost::asio::awaitable<void> send(http::Exchange& ex, Pool& pool, const ObjectRe
   if (!blob || blob->size() != object.size) throw s3::internal_error();
   int64_t offset = 0, length = object.size;
   unsigned status = 200;
-  if (auto range = ex.header("Range")) {
+  auto range = ex.header("Range");
+  if (!s3::if_range_allows(ex.header("If-Range"), etag, object.modified_ms / 1000)) range.reset();
+  if (range) {
     auto r = s3::apply_range(*range, object.size);
     if (r.kind == s3::RangeResult::Kind::kUnsatisfiable) throw s3::invalid_range(object.size);
     if (r.kind == s3::RangeResult::Kind::kPartial) {
