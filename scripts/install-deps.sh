@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libboost1.81-dev libssl-dev libsqlite3-dev libpugixml-dev
           nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(googletest libgtest-dev python3 python3-boto3 awscli s3cmd rclone)
+  packages+=(googletest libgtest-dev python3 python3-boto3 awscli s3cmd rclone ruby ruby-aws-sdk-s3)
 fi
 
 missing=()
@@ -19,4 +19,19 @@ if (( ${#missing[@]} )); then
   [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The npm AWS SDK (as Misskey uses it), pinned by tests/integration/js/package-lock.json.
+# Needs Node.js >= 20 (the machine's own; Debian 12's nodejs package is too old).
+if [[ "${1:-}" == "--test" ]]; then
+  js_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/integration/js"
+  node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if (( node_major < 20 )); then
+    echo "herd: the integration tests need Node.js >= 20 with npm (found: ${node_major})" >&2
+    exit 1
+  fi
+  if ! cmp -s "$js_dir/package-lock.json" "$js_dir/node_modules/.herd-package-lock.json"; then
+    (cd "$js_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+       cp package-lock.json node_modules/.herd-package-lock.json)
+  fi
 fi

@@ -53,7 +53,8 @@ std::optional<uint64_t> BeastExchange::content_length() const {
 }
 
 asio::awaitable<void> BeastExchange::continue_if_expected() {
-  if (continue_sent_ || parser_.is_done()) co_return;
+  // Sent even for an empty body: clients that asked (botocore) wait for it before anything else.
+  if (continue_sent_) co_return;
   auto expect = header("Expect");
   if (!expect || !beast::iequals(*expect, "100-continue")) co_return;
   continue_sent_ = true;
@@ -63,24 +64,28 @@ asio::awaitable<void> BeastExchange::continue_if_expected() {
 }
 
 asio::awaitable<size_t> BeastExchange::read_body(char* buf, size_t len) {
-  if (parser_.is_done() || len == 0) co_return 0;
+  if (len == 0) co_return 0;
   co_await continue_if_expected();
-  auto& body = parser_.get().body();
-  body.data = buf;
-  body.size = len;
-  stream_.expires_after(io_timeout_);
-  auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_,
-                                                 asio::as_tuple(use_awaitable));
-  (void)n;
-  if (ec == bhttp::error::need_buffer) ec = {};
-  if (ec) {
-    keep_alive_ = false;
-    if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset)
-      throw IncompleteBody();
-    throw beast::system_error(ec);
+  // A read can consume framing only (a chunk header of a chunked body) and yield no bytes:
+  // keep reading until bytes arrive or the message is complete.
+  while (!parser_.is_done()) {
+    auto& body = parser_.get().body();
+    body.data = buf;
+    body.size = len;
+    stream_.expires_after(io_timeout_);
+    auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, asio::as_tuple(use_awaitable));
+    (void)n;
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      keep_alive_ = false;
+      if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+          ec == asio::error::connection_reset)
+        throw IncompleteBody();
+      throw beast::system_error(ec);
+    }
+    if (size_t got = len - body.size) co_return got;
   }
-  co_return len - body.size;
+  co_return 0;
 }
 
 bhttp::response<bhttp::empty_body> BeastExchange::prepare(unsigned status, const Headers& headers,

@@ -80,10 +80,10 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
   http::Exchange& ex = ctx.ex;
   const bool streaming =
       ctx.auth.payload == PayloadMode::kStreamingSigned || ctx.auth.payload == PayloadMode::kStreamingUnsigned;
-  auto length = ex.content_length();
-  std::optional<uint64_t> decoded = streaming ? decoded_length(ex) : length;
-  if (streaming && !decoded) throw missing_content_length();
-  if (!length) throw missing_content_length();
+  // aws-chunked bodies may also come with HTTP chunked transfer (SDK stream uploads); their size is
+  // the decoded length. Plain bodies need a Content-Length, as in S3.
+  std::optional<uint64_t> decoded = streaming ? decoded_length(ex) : ex.content_length();
+  if (!decoded) throw missing_content_length();
   if (static_cast<int64_t>(*decoded) > ctx.options.max_object_size) throw entity_too_large();
   auto expected_md5 = content_md5(ex);
   auto checksum_request = requested_checksum(ex);
@@ -123,10 +123,11 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
   co_return BodyChecksum{checksum_request->algorithm, actual};
 }
 
-void verify_small_body(const Context& ctx, const std::string& body) {
+void verify_small_body(const Context& ctx, const std::string& body, bool check_flexible_checksum) {
   if (ctx.auth.payload == PayloadMode::kSignedHex && sha256_hex(body) != ctx.auth.payload_sha256_hex)
     throw content_sha256_mismatch();
   if (auto md5_expected = content_md5(ctx.ex); md5_expected && *md5_expected != md5(body)) throw bad_digest();
+  if (!check_flexible_checksum) return;
   auto request = requested_checksum(ctx.ex);
   if (!request || !request->header_value) return;
   Checksum checksum(request->algorithm);

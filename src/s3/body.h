@@ -26,7 +26,8 @@ struct BodyChecksum {
 boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, Upload& upload);
 
 // The same promises checked on a small body held in memory (XML requests such as DeleteObjects):
-// signed SHA-256, Content-MD5 and an x-amz-checksum-* header. Throws s3::Error.
-void verify_small_body(const Context& ctx, const std::string& body);
+// signed SHA-256, Content-MD5 and (when `check_flexible_checksum`) an x-amz-checksum-* header.
+// Throws s3::Error.
+void verify_small_body(const Context& ctx, const std::string& body, bool check_flexible_checksum);
 
 }  // namespace herd::s3

@@ -25,7 +25,7 @@ Bucket Context::owned_bucket() const {
   return *b;
 }
 
-boost::asio::awaitable<std::string> Context::read_small_body(size_t limit) {
+boost::asio::awaitable<std::string> Context::read_small_body(size_t limit, bool checksum_is_of_body) {
   auto declared = ex.content_length();
   if (declared && *declared > limit) throw invalid_request("Request body too large");
   std::string body;
@@ -36,7 +36,7 @@ boost::asio::awaitable<std::string> Context::read_small_body(size_t limit) {
     if (body.size() + n > limit) throw invalid_request("Request body too large");
     body.append(buf, n);
   }
-  verify_small_body(*this, body);
+  verify_small_body(*this, body, checksum_is_of_body);
   co_return body;
 }
 

@@ -43,8 +43,10 @@ struct Context {
   const Tenant& tenant() const;
   // The named bucket, owned by the signed-in tenant; throws NoSuchBucket or AccessDenied.
   Bucket owned_bucket() const;
-  // Reads a small request body whole (at most `limit` bytes), verifying a signed payload hash.
-  boost::asio::awaitable<std::string> read_small_body(size_t limit);
+  // Reads a small request body whole (at most `limit` bytes), verifying the signed payload hash,
+  // Content-MD5 and, unless `checksum_is_of_body` is false (CompleteMultipartUpload, whose
+  // x-amz-checksum-* describes the whole object), an x-amz-checksum-* header.
+  boost::asio::awaitable<std::string> read_small_body(size_t limit, bool checksum_is_of_body = true);
 };
 
 }  // namespace herd::s3

@@ -185,7 +185,7 @@ Op upload_part_copy(Context& ctx) {
 Op complete_multipart_upload(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
   MultipartUpload u = upload_of(ctx, bucket);
-  std::string body = co_await ctx.read_small_body(kMaxCompleteBody);
+  std::string body = co_await ctx.read_small_body(kMaxCompleteBody, /*checksum_is_of_body=*/false);
   pugi::xml_document doc = parse_xml(body);
   auto root = doc.child("CompleteMultipartUpload");
   if (!root) throw malformed_xml();
