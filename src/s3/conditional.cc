@@ -25,6 +25,14 @@ bool etag_list_matches(std::string_view list, std::string_view etag) {
 
 }  // namespace
 
+Conditions conditions_of(const http::Exchange& ex) {
+  auto get = [&](std::string_view name) -> std::optional<std::string> {
+    auto v = ex.header(name);
+    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  };
+  return {get("If-Match"), get("If-None-Match"), get("If-Modified-Since"), get("If-Unmodified-Since")};
+}
+
 ConditionResult evaluate_conditions(const Conditions& c, std::string_view etag, int64_t modified) {
   if (c.if_match) {
     if (!etag_list_matches(*c.if_match, etag)) return ConditionResult::kPreconditionFailed;

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/exchange.h"
+
 namespace herd::s3 {
 
 // The request's conditional headers (raw values).
@@ -14,6 +16,9 @@ struct Conditions {
   std::optional<std::string> if_modified_since;
   std::optional<std::string> if_unmodified_since;
 };
+
+// The conditional headers of a request.
+Conditions conditions_of(const http::Exchange& ex);
 
 enum class ConditionResult { kProceed, kNotModified /*304*/, kPreconditionFailed /*412*/ };
 

@@ -34,14 +34,6 @@ void apply_overrides(const Context& ctx, http::Headers& h) {
   }
 }
 
-Conditions conditions_of(const http::Exchange& ex) {
-  auto get = [&](std::string_view name) -> std::optional<std::string> {
-    auto v = ex.header(name);
-    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
-  };
-  return {get("If-Match"), get("If-None-Match"), get("If-Modified-Since"), get("If-Unmodified-Since")};
-}
-
 }  // namespace
 
 Op get_object(Context& ctx) {

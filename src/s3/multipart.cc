@@ -61,6 +61,19 @@ std::string unquoted(std::string s) {
   return s;
 }
 
+// Streams `length` bytes of `reader` from `offset` into `upload` (and `checksum`), in bounded
+// buffers. A reader shorter than its record is an internal error, never a short object.
+void copy_range(BlobReader& reader, int64_t offset, int64_t length, Upload& upload, std::optional<Checksum>& checksum) {
+  auto buf = std::make_unique<char[]>(kCopyBuffer);
+  for (int64_t done = 0; done < length;) {
+    size_t n = reader.read(offset + done, buf.get(), static_cast<size_t>(std::min<int64_t>(kCopyBuffer, length - done)));
+    if (n == 0) throw internal_error();
+    upload.append(buf.get(), n);
+    if (checksum) checksum->update(buf.get(), n);
+    done += static_cast<int64_t>(n);
+  }
+}
+
 // "ChecksumCRC32", … : the element name of a checksum in multipart XML.
 std::string checksum_element(ChecksumAlgorithm a) { return "Checksum" + std::string(checksum_name(a)); }
 
@@ -155,14 +168,7 @@ Op upload_part_copy(Context& ctx) {
   auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
   std::optional<Checksum> checksum;
   if (auto alg = parse_checksum_algorithm(u.meta.checksum_algorithm)) checksum.emplace(*alg);
-  auto buf = std::make_unique<char[]>(kCopyBuffer);
-  for (int64_t done = 0; done < length;) {
-    size_t n = blob->read(offset + done, buf.get(), static_cast<size_t>(std::min<int64_t>(kCopyBuffer, length - done)));
-    if (n == 0) throw internal_error();
-    upload->append(buf.get(), n);
-    if (checksum) checksum->update(buf.get(), n);
-    done += static_cast<int64_t>(n);
-  }
+  copy_range(*blob, offset, length, *upload, checksum);
   upload->finish();
   PartRecord part;
   part.upload_id = u.upload_id;
@@ -223,17 +229,10 @@ Op complete_multipart_upload(Context& ctx) {
   if (algorithm && u.checksum_type == "COMPOSITE") composite.emplace(*algorithm);
   Digest etag_digest(Digest::Algorithm::kMd5);
   ObjectRecord object;
-  auto buf = std::make_unique<char[]>(kCopyBuffer);
   for (const PartRecord* p : chosen) {
     auto reader = ctx.pool.blobs().open_staged(p->staged);
     if (!reader || reader->size() != p->size) throw internal_error();
-    for (int64_t off = 0; off < p->size;) {
-      size_t n = reader->read(off, buf.get(), kCopyBuffer);
-      if (n == 0) throw internal_error();
-      upload->append(buf.get(), n);
-      if (full) full->update(buf.get(), n);
-      off += static_cast<int64_t>(n);
-    }
+    copy_range(*reader, 0, p->size, *upload, full);
     etag_digest.update(*from_hex(p->etag));
     if (composite) {
       auto raw = base64_decode(p->checksum);

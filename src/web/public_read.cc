@@ -13,20 +13,12 @@ namespace herd::web {
 
 namespace {
 
-s3::Conditions conditions_of(const http::Exchange& ex) {
-  auto get = [&](std::string_view name) -> std::optional<std::string> {
-    auto v = ex.header(name);
-    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
-  };
-  return {get("If-Match"), get("If-None-Match"), get("If-Modified-Since"), get("If-Unmodified-Since")};
-}
-
 // Sends `object`'s bytes with `h` (its representation headers): conditions, then Range.
 boost::asio::awaitable<void> send(http::Exchange& ex, Pool& pool, const ObjectRecord& object, std::string etag,
                                   http::Headers h) {
   h.emplace_back("Access-Control-Allow-Origin", "*");
   apply_content_policy(h);
-  switch (s3::evaluate_conditions(conditions_of(ex), etag, object.modified_ms / 1000)) {
+  switch (s3::evaluate_conditions(s3::conditions_of(ex), etag, object.modified_ms / 1000)) {
     case s3::ConditionResult::kPreconditionFailed:
       throw s3::Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
     case s3::ConditionResult::kNotModified: {
