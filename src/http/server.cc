@@ -106,6 +106,9 @@ asio::awaitable<void> Server::serve(tcp::socket socket) {
       (void)n;
       if (!ec && std::distance(parser.get().begin(), parser.get().end()) > options_.max_header_count)
         ec = bhttp::error::header_limit;
+      // RFC 9112 §6.3: a request whose transfer coding does not end in chunked has no knowable length.
+      if (!ec && parser.get().count(bhttp::field::transfer_encoding) > 0 && !parser.chunked())
+        ec = bhttp::error::bad_transfer_encoding;
       if (ec) {
         if (is_disconnect(ec)) break;
         std::string raw = malformed_response(handler_, ec);

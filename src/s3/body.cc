@@ -84,7 +84,7 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
   // the decoded length. Plain bodies need a Content-Length, as in S3.
   std::optional<uint64_t> decoded = streaming ? decoded_length(ex) : ex.content_length();
   if (!decoded) throw missing_content_length();
-  if (static_cast<int64_t>(*decoded) > ctx.options.max_object_size) throw entity_too_large();
+  if (*decoded > static_cast<uint64_t>(ctx.options.max_object_size)) throw entity_too_large();
   auto expected_md5 = content_md5(ex);
   auto checksum_request = requested_checksum(ex);
   std::optional<Checksum> checksum;

@@ -26,6 +26,7 @@ Op delete_objects(Context& ctx) {
   pugi::xml_document doc = parse_xml(body);
   auto root = doc.child("Delete");
   if (!root) throw malformed_xml();
+  if (!root.child("Object")) throw malformed_xml();  // S3: at least one Object
   const std::string quiet = root.child_value("Quiet");
   std::vector<std::string> keys;
   XmlWriter x;

@@ -49,11 +49,48 @@ XmlWriter& XmlWriter::raw(std::string_view markup) {
   return *this;
 }
 
+namespace {
+
+// A code point XML allows in a document (the Char production).
+bool xml_char(unsigned long c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+// True when every '&' starts one of XML's predefined entities or a character reference to an
+// allowed character. pugixml leaves unknown entities in place and decodes &#0; to a NUL that
+// would silently truncate a key, so both are refused here.
+bool only_valid_references(const std::string& body) {
+  for (size_t p = body.find('&'); p != std::string::npos; p = body.find('&', p + 1)) {
+    size_t semi = body.find(';', p);
+    if (semi == std::string::npos || semi - p > 12) return false;
+    std::string_view name(body.data() + p + 1, semi - p - 1);
+    if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") continue;
+    if (name.size() < 2 || name[0] != '#') return false;
+    const bool hex = name[1] == 'x';
+    std::string digits(name.substr(hex ? 2 : 1));
+    if (digits.empty() || digits.size() > 8 ||
+        digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos)
+      return false;
+    if (!xml_char(std::stoul(digits, nullptr, hex ? 16 : 10))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 pugi::xml_document parse_xml(const std::string& body) {
   pugi::xml_document doc;
-  if (body.find("<!DOCTYPE") != std::string::npos || body.find("<!ENTITY") != std::string::npos) throw malformed_xml();
+  if (body.find("<!DOCTYPE") != std::string::npos || body.find("<!ENTITY") != std::string::npos ||
+      body.find('\0') != std::string::npos || !only_valid_references(body))
+    throw malformed_xml();
   auto result = doc.load_buffer(body.data(), body.size(), pugi::parse_default & ~pugi::parse_doctype);
   if (!result) throw malformed_xml();
+  // Exactly one root element (pugixml accepts fragments with several).
+  int roots = 0;
+  for (auto child : doc.children())
+    if (child.type() == pugi::node_element) ++roots;
+  if (roots != 1) throw malformed_xml();
   return doc;
 }
 

@@ -28,8 +28,8 @@ class XmlWriter {
 // Escapes &, <, >, ", ' and control characters for element text.
 std::string xml_escape(std::string_view text);
 
-// Parses a request body. DOCTYPEs are refused (no entity tricks); only the predefined XML entities
-// are expanded. Throws MalformedXML.
+// Parses a request body: one root element, no DOCTYPE (no entity tricks), only the predefined
+// entities and character references to allowed characters (never NUL). Throws MalformedXML.
 pugi::xml_document parse_xml(const std::string& body);
 
 }  // namespace herd::s3
