@@ -84,7 +84,9 @@ pugi::xml_document parse_xml(const std::string& body) {
   if (body.find("<!DOCTYPE") != std::string::npos || body.find("<!ENTITY") != std::string::npos ||
       body.find('\0') != std::string::npos || !only_valid_references(body))
     throw malformed_xml();
-  auto result = doc.load_buffer(body.data(), body.size(), pugi::parse_default & ~pugi::parse_doctype);
+  // parse_ws_pcdata_single keeps whitespace-only text (a key may be " "); no DOCTYPE parsing.
+  auto result = doc.load_buffer(body.data(), body.size(),
+                                (pugi::parse_default | pugi::parse_ws_pcdata_single) & ~pugi::parse_doctype);
   if (!result) throw malformed_xml();
   // Exactly one root element (pugixml accepts fragments with several).
   int roots = 0;
