@@ -1,6 +1,8 @@
 #include "s3/xml.h"
 
 #include <cstdio>
+#include <cstring>
+#include <utility>
 
 #include "s3/error.h"
 
@@ -61,10 +63,25 @@ bool xml_char(unsigned long c) {
 // allowed character. pugixml leaves unknown entities in place and decodes &#0; to a NUL that
 // would silently truncate a key, so both are refused here.
 bool only_valid_references(const std::string& body) {
-  for (size_t p = body.find('&'); p != std::string::npos; p = body.find('&', p + 1)) {
+  size_t p = 0;
+  while ((p = body.find_first_of("<&", p)) != std::string::npos) {
+    if (body[p] == '<') {
+      // CDATA sections, comments and processing instructions hold no references: skip them.
+      for (auto [open, close] : {std::pair{"<![CDATA[", "]]>"}, std::pair{"<!--", "-->"}, std::pair{"<?", "?>"}}) {
+        if (body.compare(p, std::strlen(open), open) == 0) {
+          size_t end = body.find(close, p + std::strlen(open));
+          if (end == std::string::npos) return false;
+          p = end + std::strlen(close) - 1;
+          break;
+        }
+      }
+      ++p;
+      continue;
+    }
     size_t semi = body.find(';', p);
     if (semi == std::string::npos || semi - p > 12) return false;
     std::string_view name(body.data() + p + 1, semi - p - 1);
+    p = semi + 1;
     if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") continue;
     if (name.size() < 2 || name[0] != '#') return false;
     const bool hex = name[1] == 'x';

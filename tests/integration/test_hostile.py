@@ -400,6 +400,22 @@ class KeysTest(HostileBase):
         self.assertEqual(self.keys(), [SENTINEL_KEY])
         self.assertServing("traversal keys")
 
+    def test_whitespace_only_keys(self):
+        """Keys made only of whitespace are legal S3 keys: stored, listed, and deletable one by one
+        and in a DeleteObjects batch (clients send them as raw text: <Key> </Key>)."""
+        keys = [" ", "  ", "\t", " \t ", " a "]
+        s3 = self.client()
+        for key in keys:
+            s3.put_object(Bucket=self.bucket, Key=key, Body=b"ws")
+        self.assertEqual(sorted(self.keys()), sorted(keys + [SENTINEL_KEY]))
+        result = s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+        left = [k for k in self.keys() if k != SENTINEL_KEY]
+        for key in left:  # clean up whatever the batch missed, so other tests see a tidy bucket
+            s3.delete_object(Bucket=self.bucket, Key=key)
+        self.assertEqual(result.get("Errors", []), [], "DeleteObjects refused whitespace-only keys")
+        self.assertEqual(sorted(d["Key"] for d in result.get("Deleted", [])), sorted(keys))
+        self.assertEqual(left, [], "still stored after DeleteObjects: %r" % left)
+
     def test_traversal_bucket_names(self):
         for path in ("/..", "/../etc", "/%2E%2E/%2E%2E/etc/passwd", "/.", "/./x", "/..%2F..%2Fetc/passwd"):
             with self.subTest(path=path):
@@ -743,6 +759,29 @@ class XmlBodiesTest(HostileBase):
                                  "object 'victim' (the key was cut at the NUL)")
         finally:
             self.client().delete_object(Bucket=self.bucket, Key="victim")
+        self.assertStateIntact()
+
+    def test_well_formed_edge_cases_accepted(self):
+        """The guards against entity tricks must not refuse well-formed XML: a bare '&' is legal
+        inside CDATA sections, comments and processing instructions."""
+        s3 = self.client()
+        s3.put_object(Bucket=self.bucket, Key="R&D.txt", Body=b"x")
+        docs = {
+            "CDATA": b"<Delete><Object><Key><![CDATA[R&D.txt]]></Key></Object></Delete>",
+            "comment": b"<Delete><!-- R&D --><Object><Key>R&amp;D.txt</Key></Object></Delete>",
+            "processing instruction": b"<?xml version='1.0'?><?app a&b?><Delete><Object><Key>R&amp;D.txt</Key>"
+                                      b"</Object></Delete>",
+        }
+        label, method, path, query, _root = self.targets()[0]
+        try:
+            for name, doc in docs.items():
+                with self.subTest(doc=name):
+                    s3.put_object(Bucket=self.bucket, Key="R&D.txt", Body=b"x")
+                    resp, _took = self.send_xml(method, path, query, doc)
+                    self.assertEqual(resp.status, 200, "%s: %r" % (name, resp.body[:300]))
+                    self.assertIn(b"<Key>R&amp;D.txt</Key>", resp.body)
+        finally:
+            s3.delete_object(Bucket=self.bucket, Key="R&D.txt")
         self.assertStateIntact()
 
     def test_deep_nesting_and_many_elements(self):

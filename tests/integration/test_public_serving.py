@@ -10,12 +10,11 @@ loopback; uploads and ACL changes go through boto3 as a tenant would.
 
 import asyncio
 import email.utils
-import hashlib
 import http.client
 import random
 import socket
+import threading
 import time
-import unittest
 
 import herd_harness as h
 from herd_harness import HerdTestCase
@@ -843,7 +842,6 @@ class PublicServeTest(PublicTestBase):
     def test_invalidation_under_concurrent_readers(self):
         """Readers hammer a key while it is overwritten; right after each PUT returns, every
         new request sees the new bytes."""
-        import threading
         bucket = self.new_bucket()
         path = h.object_path(bucket, "race.png")
         self.put(bucket, "race.png", b"v0")

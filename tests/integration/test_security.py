@@ -152,7 +152,8 @@ class CrossTenantTest(HerdTestCase):
         uploads = a.list_multipart_uploads(Bucket=self.abucket).get("Uploads", [])
         self.assertEqual([(u["Key"], u["UploadId"]) for u in uploads], [("upload.bin", self.upload_id)])
         parts = a.list_parts(Bucket=self.abucket, Key="upload.bin", UploadId=self.upload_id)["Parts"]
-        self.assertEqual([(p["PartNumber"], p["ETag"], p["Size"]) for p in parts], [(1, self.part_etag, len(self.PART))])
+        self.assertEqual([(p["PartNumber"], p["ETag"], p["Size"]) for p in parts],
+                         [(1, self.part_etag, len(self.PART))])
         for acl in (a.get_object_acl(Bucket=self.abucket, Key="secret.txt"), a.get_bucket_acl(Bucket=self.abucket)):
             self.assertNotIn(ALL_USERS, [g["Grantee"].get("URI") for g in acl["Grants"]])
         anon = self.server.raw("GET", h.object_path(self.abucket, "secret.txt"))
@@ -181,7 +182,8 @@ class CrossTenantTest(HerdTestCase):
                     "</CompleteMultipartUpload>" % self.part_etag).encode()
         delete = b"<Delete><Object><Key>secret.txt</Key></Object></Delete>"
         acl_body = ('<AccessControlPolicy><AccessControlList><Grant><Grantee><URI>%s</URI></Grantee>'
-                    '<Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>' % ALL_USERS).encode()
+                    '<Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>'
+                    % ALL_USERS).encode()
         src_a = "/%s/secret.txt" % self.abucket
         src_b = "/%s/bob.txt" % self.bbucket
         return [
