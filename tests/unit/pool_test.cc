@@ -28,6 +28,7 @@
 #include "util/clock.h"
 #include "util/digest.h"
 #include "util/hex.h"
+#include "scratch_dir.h"
 
 namespace herd {
 namespace {
@@ -35,32 +36,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string base = ::testing::TempDir();
-    if (base.empty() || base.back() != '/') base += '/';
-    std::string tmpl = base + "herd-pool-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed under " + base);
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-size_t count_files(const std::string& dir) {
-  size_t n = 0;
-  if (!fs::exists(dir)) return 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) ++n;
-  return n;
-}
+using testing_support::count_files;
+using testing_support::ScratchDir;
 
 class PoolTest : public ::testing::Test {
  protected:

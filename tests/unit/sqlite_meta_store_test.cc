@@ -19,39 +19,15 @@
 #include "util/clock.h"
 #include "util/digest.h"
 #include "util/hex.h"
+#include "scratch_dir.h"
 
 namespace herd {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under the test temp dir, removed with everything in it at the end.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string base = ::testing::TempDir();
-    if (base.empty() || base.back() != '/') base += '/';
-    std::string tmpl = base + "herd-meta-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed under " + base);
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-size_t count_files(const std::string& dir) {
-  size_t n = 0;
-  if (!fs::exists(dir)) return 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) ++n;
-  return n;
-}
+using testing_support::count_files;
+using testing_support::ScratchDir;
 
 std::string read_all(BlobReader& r) {
   std::string out(static_cast<size_t>(r.size()), '\0');
