@@ -16,14 +16,7 @@
 #include "util/hex.h"
 #include "util/uri.h"
 
-// A failed oracle aborts with the condition, so a saved crash input explains itself.
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "CHECK failed: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                   \
-    }                                                                                 \
-  } while (0)
+#include "fuzz_check.h"
 
 using namespace herd;
 

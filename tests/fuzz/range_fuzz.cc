@@ -12,14 +12,7 @@
 
 #include "s3/range.h"
 
-// A failed oracle aborts with the condition, so a saved crash input explains itself.
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "CHECK failed: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                   \
-    }                                                                                 \
-  } while (0)
+#include "fuzz_check.h"
 
 using herd::s3::apply_range;
 using herd::s3::RangeResult;
