@@ -39,7 +39,15 @@ class BlobStore {
   virtual std::unique_ptr<TempBlob> create_temp() = 0;
   // Makes `temp` durable under its content address `sha256` (raw bytes): sync, rename into place,
   // sync the directory. Replaces any bytes already there (they are identical by construction).
-  virtual void place(TempBlob& temp, const std::string& sha256) = 0;
+  // Placing a temp blob again (after a failed commit) only re-syncs.
+  void place(TempBlob& temp, const std::string& sha256) { place_many({{&temp, sha256}}); }
+  // One blob to place.
+  struct Placement {
+    TempBlob* temp;
+    std::string sha256;
+  };
+  // place() for several blobs at once, syncing each directory once (group commit).
+  virtual void place_many(const std::vector<Placement>& blobs) = 0;
   // Deletes the blob's bytes; absent bytes are not an error.
   virtual void remove(const std::string& sha256) = 0;
   // Opens the blob for reading; nullptr when its bytes are absent.

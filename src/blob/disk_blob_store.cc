@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -56,8 +57,14 @@ class DiskTempBlob : public TempBlob {
       }
       data += n;
       len -= static_cast<size_t>(n);
+      written_ += n;
     }
     synced_ = false;
+    // Start writing large bodies back while they still arrive, so the final sync has little left.
+    if (written_ - writeback_from_ >= kWritebackChunk) {
+      ::sync_file_range(fd_, writeback_from_, written_ - writeback_from_, SYNC_FILE_RANGE_WRITE);
+      writeback_from_ = written_;
+    }
   }
   void sync() override {
     if (synced_) return;
@@ -66,11 +73,19 @@ class DiskTempBlob : public TempBlob {
     synced_ = true;
   }
   const std::string& path() const { return path_; }
-  void mark_placed() { placed_ = true; }
+  bool placed() const { return placed_; }
+  // Records that the file was renamed to `path` and belongs to the store now.
+  void mark_placed(std::string path) {
+    path_ = std::move(path);
+    placed_ = true;
+  }
 
  private:
+  static constexpr off_t kWritebackChunk = 8 << 20;
   std::string path_;
   int fd_ = -1;
+  off_t written_ = 0;
+  off_t writeback_from_ = 0;  // bytes before this were handed to writeback already
   bool synced_ = false;
   bool placed_ = false;
 };
@@ -122,16 +137,24 @@ std::string DiskBlobStore::ensure_shard(const std::string& hex) {
   return second;
 }
 
-void DiskBlobStore::place(TempBlob& temp, const std::string& sha256) {
-  auto& t = dynamic_cast<DiskTempBlob&>(temp);
-  t.sync();
-  std::string hex = to_hex(sha256);
-  std::string dir = ensure_shard(hex);
-  std::string final_path = dir + "/" + hex;
-  maybe_inject_fault(FaultPoint::kRename);
-  if (::rename(t.path().c_str(), final_path.c_str()) != 0) fail("rename " + t.path() + " -> " + final_path);
-  t.mark_placed();
-  fsync_dir(dir);
+void DiskBlobStore::place_many(const std::vector<Placement>& blobs) {
+  std::vector<std::string> dirs;
+  for (const auto& [temp, sha256] : blobs) {
+    auto& t = dynamic_cast<DiskTempBlob&>(*temp);
+    t.sync();
+    std::string hex = to_hex(sha256);
+    std::string dir = ensure_shard(hex);
+    std::string final_path = dir + "/" + hex;
+    if (!t.placed()) {
+      maybe_inject_fault(FaultPoint::kRename);
+      if (::rename(t.path().c_str(), final_path.c_str()) != 0) fail("rename " + t.path() + " -> " + final_path);
+      t.mark_placed(final_path);
+    }
+    dirs.push_back(std::move(dir));
+  }
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+  for (const auto& dir : dirs) fsync_dir(dir);
 }
 
 void DiskBlobStore::remove(const std::string& sha256) {
@@ -174,7 +197,7 @@ std::string DiskBlobStore::stage(TempBlob& temp) {
   std::string path = staging_dir_ + "/" + handle;
   maybe_inject_fault(FaultPoint::kRename);
   if (::rename(t.path().c_str(), path.c_str()) != 0) fail("rename " + t.path() + " -> " + path);
-  t.mark_placed();
+  t.mark_placed(path);
   fsync_dir(staging_dir_);
   return handle;
 }

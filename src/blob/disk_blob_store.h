@@ -17,7 +17,7 @@ class DiskBlobStore : public BlobStore {
   explicit DiskBlobStore(std::string root);
 
   std::unique_ptr<TempBlob> create_temp() override;
-  void place(TempBlob& temp, const std::string& sha256) override;
+  void place_many(const std::vector<Placement>& blobs) override;
   void remove(const std::string& sha256) override;
   std::unique_ptr<BlobReader> open(const std::string& sha256) override;
   size_t clear_temp() override;

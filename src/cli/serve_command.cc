@@ -1,5 +1,4 @@
 // herd serve: the S3 endpoint plus background garbage collection.
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "http/blocking_pool.h"
 #include "http/server.h"
 #include "pool/data_dir.h"
 #include "s3/router.h"
@@ -78,10 +78,11 @@ void serve(const Config& c) {
   options.host = host;
   options.port = port;
   options.max_connections = static_cast<uint32_t>(c.max_connections);
-  int threads = c.threads > 0 ? c.threads : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
-  boost::asio::io_context io(threads);
-  s3::Router router(dir.pool(), c.s3);
+  http::BlockingPool blocking(c.blocking_threads);
+  http::IoPool io(threads);
+  s3::Router router(dir.pool(), blocking, c.s3);
   http::Server server(io, options, router);
   server.start();
   // The public endpoint, when configured: anonymous reads only.
@@ -94,7 +95,7 @@ void serve(const Config& c) {
     public_server->start();
     spdlog::info("public endpoint on http://{}:{}", public_options.host, public_server->port());
   }
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::signal_set signals(io.main(), SIGINT, SIGTERM);
   signals.async_wait([&](auto, int sig) {
     spdlog::info("signal {}: shutting down", sig);
     io.stop();
@@ -103,10 +104,8 @@ void serve(const Config& c) {
   spdlog::info("herd {} listening on http://{}:{} (data: {}, {} threads)", HERD_VERSION,
                host.find(':') != std::string::npos ? "[" + host + "]" : host, server.port(), c.data_dir, threads);
 
-  std::vector<std::thread> workers;
-  for (int i = 1; i < threads; ++i) workers.emplace_back([&] { io.run(); });
   io.run();
-  for (auto& t : workers) t.join();
+  blocking.join();
 }
 
 }  // namespace

@@ -98,7 +98,8 @@ Config load_config(const std::optional<std::string>& path) {
   }
   reject_unknown(root, *path, {"server", "storage", "gc", "multipart", "public"});
   if (auto* s = root["server"].as_table()) {
-    reject_unknown(*s, "[server]", {"listen", "threads", "log_level", "region", "base_domains", "max_connections"});
+    reject_unknown(*s, "[server]", {"listen", "threads", "blocking_threads", "log_level", "region", "base_domains",
+                              "max_connections"});
     read(*s, "server", "max_connections", c.max_connections);
     positive(c.max_connections, "[server] max_connections", 1);
     read(*s, "server", "listen", c.listen);
@@ -106,6 +107,10 @@ Config load_config(const std::optional<std::string>& path) {
     read(*s, "server", "threads", threads);
     positive(threads, "[server] threads", 0);
     c.threads = static_cast<int>(threads);
+    int64_t blocking = c.blocking_threads;
+    read(*s, "server", "blocking_threads", blocking);
+    positive(blocking, "[server] blocking_threads", 1);
+    c.blocking_threads = static_cast<int>(blocking);
     read(*s, "server", "log_level", c.log_level);
     read(*s, "server", "region", c.s3.region);
     if (const toml::node* n = s->get("base_domains")) {
@@ -121,10 +126,14 @@ Config load_config(const std::optional<std::string>& path) {
     }
   }
   if (auto* s = root["storage"].as_table()) {
-    reject_unknown(*s, "[storage]", {"data_dir", "max_object_size"});
+    reject_unknown(*s, "[storage]", {"data_dir", "max_object_size", "max_concurrent_uploads"});
     read(*s, "storage", "data_dir", c.data_dir);
     read(*s, "storage", "max_object_size", c.s3.max_object_size);
     positive(c.s3.max_object_size, "[storage] max_object_size", 0);
+    int64_t uploads = static_cast<int64_t>(c.s3.max_concurrent_uploads);
+    read(*s, "storage", "max_concurrent_uploads", uploads);
+    positive(uploads, "[storage] max_concurrent_uploads", 1);
+    c.s3.max_concurrent_uploads = static_cast<size_t>(uploads);
   }
   if (auto* s = root["gc"].as_table()) {
     reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds"});

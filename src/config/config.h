@@ -12,7 +12,8 @@ namespace herd {
 struct Config {
   std::string data_dir = "herd-data";    // [storage] data_dir
   std::string listen = "127.0.0.1:9000";  // [server] listen, HOST:PORT ([v6]:PORT for IPv6)
-  int threads = 0;                        // [server] threads; 0 = 2 per CPU core
+  int threads = 0;                        // [server] threads (I/O); 0 = one per CPU core
+  int blocking_threads = 32;              // [server] blocking_threads: fsyncs and metadata commits
   int64_t max_connections = 4096;         // [server] max_connections: more are closed at once
   std::string log_level = "info";         // [server] log_level: trace, debug, info, warn, error
   s3::S3Options s3;                       // [server] region, [storage] max_object_size

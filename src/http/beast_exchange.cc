@@ -30,6 +30,9 @@ BeastExchange::BeastExchange(beast::tcp_stream& stream, beast::flat_buffer& buff
   path_ = target_.substr(0, q);
   if (q != std::string::npos) query_ = target_.substr(q + 1);
   keep_alive_ = req.keep_alive();
+  // A body with a Content-Length bypasses the parser: it is read straight into the caller's
+  // buffer (no copy through the connection buffer, reads as large as the caller's buffer).
+  if (!parser_.chunked()) raw_body_left_ = parser_.is_done() ? 0 : parser_.content_length().value_or(0);
 }
 
 std::optional<std::string_view> BeastExchange::header(std::string_view name) const {
@@ -66,6 +69,9 @@ asio::awaitable<void> BeastExchange::continue_if_expected() {
 asio::awaitable<size_t> BeastExchange::read_body(char* buf, size_t len) {
   if (len == 0) co_return 0;
   co_await continue_if_expected();
+  if (raw_body_left_) co_return co_await read_raw_body(buf, len);
+  // Chunked framing goes through the parser; a roomy buffer keeps its reads large.
+  if (buffer_.capacity() < kChunkedReadBuffer) buffer_.reserve(kChunkedReadBuffer);
   // A read can consume framing only (a chunk header of a chunked body) and yield no bytes:
   // keep reading until bytes arrive or the message is complete.
   while (!parser_.is_done()) {
@@ -88,6 +94,30 @@ asio::awaitable<size_t> BeastExchange::read_body(char* buf, size_t len) {
   co_return 0;
 }
 
+asio::awaitable<size_t> BeastExchange::read_raw_body(char* buf, size_t len) {
+  uint64_t& left = *raw_body_left_;
+  size_t want = static_cast<size_t>(std::min<uint64_t>(len, left));
+  if (want == 0) co_return 0;
+  // Bytes that arrived with the head come first; what follows the body stays for the next request.
+  if (size_t buffered = std::min(want, buffer_.size())) {
+    asio::buffer_copy(asio::buffer(buf, buffered), buffer_.data());
+    buffer_.consume(buffered);
+    left -= buffered;
+    co_return buffered;
+  }
+  stream_.expires_after(io_timeout_);
+  auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buf, want), asio::as_tuple(use_awaitable));
+  if (ec) {
+    keep_alive_ = false;
+    if (ec == asio::error::eof || ec == asio::error::connection_reset) throw IncompleteBody();
+    throw beast::system_error(ec);
+  }
+  left -= n;
+  co_return n;
+}
+
+bool BeastExchange::body_done() const { return raw_body_left_ ? *raw_body_left_ == 0 : parser_.is_done(); }
+
 bhttp::response<bhttp::empty_body> BeastExchange::prepare(unsigned status, const Headers& headers,
                                                      uint64_t content_length) {
   bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), 11};
@@ -95,7 +125,7 @@ bhttp::response<bhttp::empty_body> BeastExchange::prepare(unsigned status, const
   res.set(bhttp::field::date, format_http_date(now_ms() / 1000));
   for (const auto& [k, v] : headers) res.insert(k, v);
   // A body left unread cannot be skipped safely on a reused connection.
-  if (!parser_.is_done()) keep_alive_ = false;
+  if (!body_done()) keep_alive_ = false;
   res.keep_alive(keep_alive_);
   // 204 and 304 have no body, and a 304's length would describe the unsent representation.
   if (status != 204 && status != 304) res.content_length(content_length);
@@ -159,8 +189,7 @@ void BeastExchange::set_cork(asio::ip::tcp::socket& socket, bool on) {
 }
 
 asio::awaitable<void> BeastExchange::send_file(int fd, int64_t offset, int64_t length) {
-  auto& socket = stream_.socket();
-  socket.native_non_blocking(true);
+  auto& socket = stream_.socket();  // non-blocking since accept
   asio::steady_timer timer(socket.get_executor());
   off_t off = static_cast<off_t>(offset);
   int64_t remaining = length;

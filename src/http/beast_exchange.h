@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <optional>
 
 #include "http/exchange.h"
 
@@ -37,6 +38,10 @@ class BeastExchange : public Exchange {
 
  private:
   asio::awaitable<void> continue_if_expected();
+  // read_body() for a Content-Length body, which bypasses the parser.
+  asio::awaitable<size_t> read_raw_body(char* buf, size_t len);
+  // Whether the whole request body has been read.
+  bool body_done() const;
   // Sends `length` bytes of `fd` from `offset` with sendfile(2) (zero-copy), waiting for the
   // socket to drain when needed; fails after io_timeout_ without progress.
   asio::awaitable<void> send_file(int fd, int64_t offset, int64_t length);
@@ -55,6 +60,8 @@ class BeastExchange : public Exchange {
   bool responded_ = false;
   bool keep_alive_ = true;
   bool continue_sent_ = false;
+  std::optional<uint64_t> raw_body_left_;  // set for Content-Length bodies: bytes not yet read
+  static constexpr size_t kChunkedReadBuffer = 64 * 1024;
 };
 
 }  // namespace herd::http

@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
@@ -19,6 +18,8 @@ using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+constexpr size_t kHeadBuffer = 8 * 1024;
 
 bool is_disconnect(const beast::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
@@ -58,8 +59,8 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
 
 }  // namespace
 
-Server::Server(asio::io_context& io, ServerOptions options, Handler& handler)
-    : io_(io), options_(std::move(options)), handler_(handler), acceptor_(io) {
+Server::Server(IoPool& io, ServerOptions options, Handler& handler)
+    : io_(io), options_(std::move(options)), handler_(handler), acceptor_(io.main()) {
   tcp::endpoint ep{asio::ip::make_address(options_.host), options_.port};
   acceptor_.open(ep.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -69,11 +70,11 @@ Server::Server(asio::io_context& io, ServerOptions options, Handler& handler)
 
 uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
 
-void Server::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+void Server::start() { asio::co_spawn(io_.main(), accept_loop(), asio::detached); }
 
 asio::awaitable<void> Server::accept_loop() {
   while (true) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), asio::as_tuple(use_awaitable));
+    auto [ec, socket] = co_await acceptor_.async_accept(io_.next(), asio::as_tuple(use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept: {}", ec.message());
@@ -86,6 +87,7 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ignored);
+    socket.native_non_blocking(true, ignored);  // once, for sendfile (see BeastExchange::send_file)
     auto executor = socket.get_executor();
     ++connections_;
     asio::co_spawn(executor, serve(std::move(socket)), [this](std::exception_ptr) { --connections_; });
@@ -95,6 +97,7 @@ asio::awaitable<void> Server::accept_loop() {
 asio::awaitable<void> Server::serve(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  buffer.reserve(kHeadBuffer);  // reads are as large as the free space: fetch a whole head at once
   bool graceful = true;
   try {
     while (true) {
@@ -103,8 +106,9 @@ asio::awaitable<void> Server::serve(tcp::socket socket) {
       parser.body_limit(boost::none);  // handlers enforce their own body limits
       stream.expires_after(options_.idle_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
-      (void)n;
-      if (!ec && std::distance(parser.get().begin(), parser.get().end()) > options_.max_header_count)
+      // Beast checks its header limit only against what one read brought in: count the head here.
+      if (!ec && (n > options_.max_header_bytes ||
+                  std::distance(parser.get().begin(), parser.get().end()) > options_.max_header_count))
         ec = bhttp::error::header_limit;
       // RFC 9112 §6.3: a request whose transfer coding does not end in chunked has no knowable length.
       if (!ec && parser.get().count(bhttp::field::transfer_encoding) > 0 && !parser.chunked())

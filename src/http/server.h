@@ -1,8 +1,8 @@
 #pragma once
 // An HTTP/1.1 server on Boost.Beast with one coroutine per connection, keep-alive and
-// pipelining, a bounded request head and I/O timeouts. Requests go to a Handler.
+// pipelining, a bounded request head and I/O timeouts. Requests go to a Handler. Each
+// connection lives on one of the IoPool's single-threaded contexts.
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "http/handler.h"
+#include "http/io_pool.h"
 
 namespace herd::http {
 
@@ -27,8 +28,8 @@ struct ServerOptions {
 class Server {
  public:
   // Binds and listens immediately, so errors such as "address in use" surface here.
-  Server(asio::io_context& io, ServerOptions options, Handler& handler);
-  // Starts accepting connections; they run on `io`'s threads.
+  Server(IoPool& io, ServerOptions options, Handler& handler);
+  // Starts accepting connections; they run on the pool's threads.
   void start();
   // The bound port (useful when listening on port 0).
   uint16_t port() const;
@@ -37,7 +38,7 @@ class Server {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(asio::ip::tcp::socket socket);
 
-  asio::io_context& io_;
+  IoPool& io_;
   ServerOptions options_;
   Handler& handler_;
   asio::ip::tcp::acceptor acceptor_;

@@ -2,6 +2,7 @@
 // The metadata store: tenants, buckets, objects and blob reference counts.
 // SQLite by default (sqlite_meta_store.h); a PostgreSQL store can implement the same interface.
 // All methods are thread-safe and safe against other processes using the same store.
+#include <exception>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -18,6 +19,13 @@ enum class CreateBucketResult { kCreated, kOwnedByYou, kTakenByOther };
 // Outcome of committing a PutObject.
 struct PutOutcome {
   bool deduplicated = false;  // the blob already had live references; no bytes were placed
+};
+
+// One object commit of a group (MetaStore::put_objects).
+struct PendingPut {
+  ObjectRecord object;
+  PutOutcome outcome;        // set when this put committed
+  std::exception_ptr error;  // set when this put failed alone (e.g. NoSuchBucketError)
 };
 
 // Raised when a multipart upload does not exist (never did, completed or aborted).
@@ -69,6 +77,13 @@ class MetaStore {
   // inside the transaction, under the store's write lock, and must make the blob's bytes durable
   // at their final location; an exception from it aborts the commit. Throws NoSuchBucketError.
   virtual PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) = 0;
+  // Group commit: put_object for every entry in one transaction (one durable write for all).
+  // An entry that fails alone gets its `error` and leaves no trace; the others commit. The
+  // entries whose blob has no live reference are passed (as indexes) to one call of
+  // `place_blobs` inside the transaction, under the write lock; an exception from it aborts the
+  // whole group and is rethrown.
+  virtual void put_objects(std::vector<PendingPut>& puts,
+                           const std::function<void(const std::vector<size_t>&)>& place_blobs) = 0;
   // Removes (bucket, key), releasing its blob reference; false when it did not exist.
   virtual bool delete_object(int64_t bucket_id, const std::string& key) = 0;
   // Removes every listed key that exists, in one transaction (DeleteObjects).

@@ -380,6 +380,30 @@ PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::functio
   return outcome;
 }
 
+void SqliteMetaStore::put_objects(std::vector<PendingPut>& puts,
+                                  const std::function<void(const std::vector<size_t>&)>& place_blobs) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
+  std::vector<size_t> to_place;
+  for (size_t i = 0; i < puts.size(); ++i) {
+    // A savepoint per entry: one that fails is undone alone.
+    c->exec("SAVEPOINT put_entry");
+    try {
+      puts[i].outcome = put_object_locked(*c, puts[i].object, [&] { to_place.push_back(i); });
+      c->exec("RELEASE put_entry");
+    } catch (...) {
+      puts[i].error = std::current_exception();
+      c->exec("ROLLBACK TO put_entry");
+      c->exec("RELEASE put_entry");
+      if (!to_place.empty() && to_place.back() == i) to_place.pop_back();
+    }
+  }
+  // Entries are applied in order, so of several puts of new bytes only the first places them.
+  if (!to_place.empty()) place_blobs(to_place);
+  tx.commit();
+}
+
 PutOutcome SqliteMetaStore::put_object_locked(sqlite::Connection& conn, const ObjectRecord& o,
                                               const std::function<void()>& place_blob) {
   sqlite::Connection* c = &conn;

@@ -39,6 +39,8 @@ class SqliteMetaStore : public MetaStore {
   std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
                                           const std::string& prefix, size_t limit) override;
   PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) override;
+  void put_objects(std::vector<PendingPut>& puts,
+                   const std::function<void(const std::vector<size_t>&)>& place_blobs) override;
   bool delete_object(int64_t bucket_id, const std::string& key) override;
   void delete_objects(int64_t bucket_id, const std::vector<std::string>& keys) override;
   bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) override;

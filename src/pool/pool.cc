@@ -21,7 +21,7 @@ ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key
   o.modified_ms = now_ms();
   o.meta = std::move(meta);
   sync_unless_duplicate(upload);
-  meta_.put_object(o, [&] { blobs_.place(upload.temp(), o.sha256); });
+  group_commit_.commit(o, upload.temp());
   cache_.invalidate_object(bucket_id, key);
   return o;
 }

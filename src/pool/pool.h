@@ -8,6 +8,7 @@
 
 #include "blob/blob_store.h"
 #include "meta/meta_store.h"
+#include "pool/group_commit.h"
 #include "pool/object_cache.h"
 #include "pool/upload.h"
 
@@ -21,7 +22,7 @@ struct GcReport {
 
 class Pool {
  public:
-  Pool(MetaStore& meta, BlobStore& blobs) : meta_(meta), blobs_(blobs) {}
+  Pool(MetaStore& meta, BlobStore& blobs) : meta_(meta), blobs_(blobs), group_commit_(meta, blobs) {}
 
   // Reads go to the metadata store directly; every change goes through the methods below,
   // which keep the lookup cache (used by public reads) coherent.
@@ -37,7 +38,8 @@ class Pool {
 
   // Commits a finished upload as object (bucket, key) with `meta`: references the existing blob
   // when these bytes are already stored, otherwise makes them durable first. Returns the object
-  // as stored. Throws NoSuchBucketError when the bucket vanished meanwhile.
+  // as stored. Concurrent puts commit as a group (GroupCommit). Blocks until durable.
+  // Throws NoSuchBucketError when the bucket vanished meanwhile.
   ObjectRecord put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta);
 
   // Deletes an object and releases its blob reference; false when absent.
@@ -77,6 +79,7 @@ class Pool {
 
   MetaStore& meta_;
   BlobStore& blobs_;
+  GroupCommit group_commit_;
   ObjectCache cache_{100000, std::chrono::seconds(2)};
 };
 

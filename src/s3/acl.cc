@@ -70,7 +70,8 @@ Op put_object_acl(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
   std::string body = co_await ctx.read_small_body(64 * 1024);
   std::string acl = acl_from_request(ctx.ex, body);
-  if (!ctx.pool.set_object_acl(bucket.id, ctx.key, acl)) throw no_such_key();
+  auto set_acl = [&] { return ctx.pool.set_object_acl(bucket.id, ctx.key, acl); };
+  if (!co_await ctx.blocking.run(set_acl)) throw no_such_key();
   http::Response response{200, s3_headers(ctx, false), ""};
   co_await ctx.ex.respond(response);
 }
@@ -84,7 +85,9 @@ Op get_bucket_acl(Context& ctx) {
 Op put_bucket_acl(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
   std::string body = co_await ctx.read_small_body(64 * 1024);
-  ctx.pool.set_bucket_acl(bucket.id, acl_from_request(ctx.ex, body));
+  std::string acl = acl_from_request(ctx.ex, body);
+  auto set_acl = [&] { ctx.pool.set_bucket_acl(bucket.id, acl); };
+  co_await ctx.blocking.run(set_acl);
   http::Response response{200, s3_headers(ctx, false), ""};
   co_await ctx.ex.respond(response);
 }

@@ -13,8 +13,6 @@ namespace herd::s3 {
 
 namespace {
 
-constexpr size_t kBodyBuffer = 256 * 1024;
-
 // The decoded Content-MD5 header, if sent; InvalidDigest when malformed.
 std::optional<std::string> content_md5(const http::Exchange& ex) {
   auto h = ex.header("Content-MD5");
@@ -96,12 +94,14 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
   };
   std::optional<AwsChunkedDecoder> decoder;
   if (streaming) decoder.emplace(ctx.auth.chunk_signing);
-  auto buf = std::make_unique<char[]>(kBodyBuffer);
-  while (true) {
-    size_t n = co_await ex.read_body(buf.get(), kBodyBuffer);
-    if (n == 0) break;
-    if (decoder) decoder->feed(buf.get(), n, sink);
-    else sink(buf.get(), n);
+  {
+    UploadSlots::Slot slot = co_await ctx.upload_slots.acquire();
+    while (true) {
+      size_t n = co_await ex.read_body(slot.data(), slot.size());
+      if (n == 0) break;
+      if (decoder) decoder->feed(slot.data(), n, sink);
+      else sink(slot.data(), n);
+    }
   }
   upload.finish();
 

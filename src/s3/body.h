@@ -13,13 +13,17 @@
 
 namespace herd::s3 {
 
+// The receive buffer of one body (see UploadSlots).
+constexpr size_t kBodyBufferBytes = 256 * 1024;
+
 // A verified flexible checksum of the body.
 struct BodyChecksum {
   ChecksumAlgorithm algorithm;
   std::string value;  // base64
 };
 
-// Streams the request body into `upload` (which is finished on return). Returns the checksum
+// Streams the request body into `upload` (which is finished on return), holding an upload slot
+// meanwhile. Returns the checksum
 // the client asked for, if any, after verifying it. Throws s3::Error (IncompleteBody,
 // XAmzContentSHA256Mismatch, SignatureDoesNotMatch, BadDigest, InvalidDigest, EntityTooLarge,
 // MissingContentLength, InvalidRequest); nothing has been committed when it throws.

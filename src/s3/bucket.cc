@@ -39,7 +39,9 @@ Op create_bucket(Context& ctx) {
   if (!body.empty()) parse_xml(body);
   std::optional<std::string> acl;
   if (ctx.ex.header("x-amz-acl")) acl = acl_from_request(ctx.ex, "");
-  switch (ctx.pool.meta().create_bucket(t.id, ctx.bucket)) {
+  auto create = [&] { return ctx.pool.meta().create_bucket(t.id, ctx.bucket); };
+  CreateBucketResult created = co_await ctx.blocking.run(create);
+  switch (created) {
     case CreateBucketResult::kTakenByOther: throw bucket_already_exists();
     case CreateBucketResult::kOwnedByYou:
       // Like S3: idempotent in us-east-1 (the default), an error in any other region.
@@ -47,7 +49,10 @@ Op create_bucket(Context& ctx) {
       break;
     case CreateBucketResult::kCreated: break;
   }
-  if (acl) ctx.pool.set_bucket_acl(ctx.owned_bucket().id, *acl);
+  if (acl) {
+    auto set_acl = [&] { ctx.pool.set_bucket_acl(ctx.owned_bucket().id, *acl); };
+    co_await ctx.blocking.run(set_acl);
+  }
   auto h = s3_headers(ctx, false);
   h.emplace_back("Location", "/" + ctx.bucket);
   http::Response response{200, std::move(h), ""};
@@ -64,7 +69,8 @@ Op head_bucket(Context& ctx) {
 
 Op delete_bucket(Context& ctx) {
   Bucket b = ctx.owned_bucket();
-  if (!ctx.pool.delete_bucket(b.id)) throw bucket_not_empty();
+  auto remove = [&] { return ctx.pool.delete_bucket(b.id); };
+  if (!co_await ctx.blocking.run(remove)) throw bucket_not_empty();
   http::Response response{204, s3_headers(ctx, false), ""};
   co_await ctx.ex.respond(response);
 }

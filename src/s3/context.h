@@ -7,11 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "http/blocking_pool.h"
 #include "http/exchange.h"
 #include "meta/types.h"
 #include "pool/pool.h"
 #include "s3/auth.h"
 #include "s3/sigv4.h"
+#include "s3/upload_slots.h"
 #include "web/public_options.h"
 
 namespace herd::s3 {
@@ -19,6 +21,7 @@ namespace herd::s3 {
 // Pool-level S3 settings.
 struct S3Options {
   int64_t max_object_size = 5LL << 30;  // 5 GiB, S3's single-PUT limit
+  size_t max_concurrent_uploads = 64;   // bodies received at once (each holds a 256 KiB buffer)
   std::string region = "us-east-1";    // what GetBucketLocation reports; requests may sign with any
   // Host names under which BUCKET.<domain> addresses a bucket (virtual-host style).
   std::vector<std::string> base_domains;
@@ -29,6 +32,8 @@ struct S3Options {
 struct Context {
   http::Exchange& ex;
   Pool& pool;
+  http::BlockingPool& blocking;  // pool writes (they fsync) run here, off the I/O thread
+  UploadSlots& upload_slots;     // a body is received only while holding one
   const S3Options& options;
   std::string request_id;
   sigv4::Pairs query;

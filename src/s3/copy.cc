@@ -59,13 +59,16 @@ Op copy_object(Context& ctx) {
   } else {
     copy.meta.acl = requested.acl;  // the ACL is never copied: it comes from this request
   }
-  try {
-    // The source holds a reference, so the bytes are live; if it vanished meanwhile (deleted and
-    // collected), the copy fails cleanly.
-    if (!ctx.pool.copy(copy)) throw no_such_key();
-  } catch (const NoSuchBucketError&) {
-    throw no_such_bucket();
-  }
+  // The source holds a reference, so the bytes are live; if it vanished meanwhile (deleted and
+  // collected), the copy fails cleanly.
+  auto commit = [&] {
+    try {
+      return ctx.pool.copy(copy);
+    } catch (const NoSuchBucketError&) {
+      throw no_such_bucket();
+    }
+  };
+  if (!co_await ctx.blocking.run(commit)) throw no_such_key();
   XmlWriter x;
   x.open("CopyObjectResult", true)
       .leaf("LastModified", format_iso8601_ms(copy.modified_ms))

@@ -15,7 +15,8 @@ constexpr size_t kMaxDeleteBody = 2 * 1024 * 1024;
 
 Op delete_object(Context& ctx) {
   Bucket b = ctx.owned_bucket();
-  ctx.pool.remove(b.id, ctx.key);
+  auto remove = [&] { ctx.pool.remove(b.id, ctx.key); };
+  co_await ctx.blocking.run(remove);
   http::Response response{204, s3_headers(ctx, false), ""};
   co_await ctx.ex.respond(response);
 }
@@ -41,7 +42,8 @@ Op delete_objects(Context& ctx) {
     keys.push_back(std::move(key));
   }
   // Unknown keys count as deleted, as in S3.
-  ctx.pool.remove_many(b.id, keys);
+  auto remove = [&] { ctx.pool.remove_many(b.id, keys); };
+  co_await ctx.blocking.run(remove);
   if (quiet != "true")
     for (const auto& key : keys) x.open("Deleted").leaf("Key", key).close("Deleted");
   x.close("DeleteResult");

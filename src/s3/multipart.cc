@@ -75,6 +75,15 @@ void copy_range(BlobReader& reader, int64_t offset, int64_t length, Upload& uplo
 }
 
 // "ChecksumCRC32", … : the element name of a checksum in multipart XML.
+// Makes a received part durable and records it (blocking: run it on the BlockingPool).
+void add_part(Context& ctx, Upload& upload, const PartRecord& part) {
+  try {
+    ctx.pool.add_part(upload, part);
+  } catch (const NoSuchUploadError&) {
+    throw no_such_upload();
+  }
+}
+
 std::string checksum_element(ChecksumAlgorithm a) { return "Checksum" + std::string(checksum_name(a)); }
 
 // UploadPart's response headers: the part's ETag and checksum.
@@ -108,7 +117,8 @@ Op create_multipart_upload(Context& ctx) {
                             " checksum algorithm.");
     u.checksum_type = type;
   }
-  ctx.pool.meta().create_multipart(u);
+  auto create = [&] { ctx.pool.meta().create_multipart(u); };
+  co_await ctx.blocking.run(create);
   XmlWriter x;
   x.open("InitiateMultipartUploadResult", true)
       .leaf("Bucket", bucket.name)
@@ -138,11 +148,8 @@ Op upload_part(Context& ctx) {
   if (!u.meta.checksum_algorithm.empty() && part.checksum.empty())
     throw invalid_request("The upload was created using a " + u.meta.checksum_algorithm +
                           " checksum. The part must carry a matching checksum.");
-  try {
-    ctx.pool.add_part(*upload, part);
-  } catch (const NoSuchUploadError&) {
-    throw no_such_upload();
-  }
+  auto commit = [&] { add_part(ctx, *upload, part); };
+  co_await ctx.blocking.run(commit);
   auto h = s3_headers(ctx, false);
   part_headers(part, u, h);
   http::Response response{200, std::move(h), ""};
@@ -165,21 +172,20 @@ Op upload_part_copy(Context& ctx) {
     offset = r.range.first;
     length = r.range.length;
   }
-  auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
-  std::optional<Checksum> checksum;
-  if (auto alg = parse_checksum_algorithm(u.meta.checksum_algorithm)) checksum.emplace(*alg);
-  copy_range(*blob, offset, length, *upload, checksum);
-  upload->finish();
   PartRecord part;
   part.upload_id = u.upload_id;
   part.part_number = number;
-  part.etag = to_hex(upload->md5());
-  if (checksum) part.checksum = checksum->finish_base64();
-  try {
-    ctx.pool.add_part(*upload, part);
-  } catch (const NoSuchUploadError&) {
-    throw no_such_upload();
-  }
+  auto copy_and_commit = [&] {
+    auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
+    std::optional<Checksum> checksum;
+    if (auto alg = parse_checksum_algorithm(u.meta.checksum_algorithm)) checksum.emplace(*alg);
+    copy_range(*blob, offset, length, *upload, checksum);
+    upload->finish();
+    part.etag = to_hex(upload->md5());
+    if (checksum) part.checksum = checksum->finish_base64();
+    add_part(ctx, *upload, part);
+  };
+  co_await ctx.blocking.run(copy_and_commit);
   XmlWriter x;
   x.open("CopyPartResult", true).leaf("LastModified", format_iso8601_ms(now_ms())).leaf("ETag", quoted(part.etag));
   if (!part.checksum.empty()) x.leaf(checksum_element(*parse_checksum_algorithm(u.meta.checksum_algorithm)), part.checksum);
@@ -221,44 +227,48 @@ Op complete_multipart_upload(Context& ctx) {
     if (chosen[i]->size < kMinPartSize)
       throw Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.");
 
-  // Concatenate the parts into one upload: its SHA-256 addresses the object's blob.
-  auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
-  std::optional<Checksum> full;
-  if (algorithm && u.checksum_type == "FULL_OBJECT") full.emplace(*algorithm);
-  std::optional<Checksum> composite;
-  if (algorithm && u.checksum_type == "COMPOSITE") composite.emplace(*algorithm);
-  Digest etag_digest(Digest::Algorithm::kMd5);
-  ObjectRecord object;
-  for (const PartRecord* p : chosen) {
-    auto reader = ctx.pool.blobs().open_staged(p->staged);
-    if (!reader || reader->size() != p->size) throw internal_error();
-    copy_range(*reader, 0, p->size, *upload, full);
-    etag_digest.update(*from_hex(p->etag));
-    if (composite) {
-      auto raw = base64_decode(p->checksum);
-      if (!raw) throw internal_error();
-      composite->update(raw->data(), raw->size());
+  // Concatenate the parts into one upload (its SHA-256 addresses the object's blob) and commit it,
+  // off the I/O thread: this reads and writes the whole object.
+  auto concatenate_and_commit = [&] {
+    auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
+    std::optional<Checksum> full;
+    if (algorithm && u.checksum_type == "FULL_OBJECT") full.emplace(*algorithm);
+    std::optional<Checksum> composite;
+    if (algorithm && u.checksum_type == "COMPOSITE") composite.emplace(*algorithm);
+    Digest etag_digest(Digest::Algorithm::kMd5);
+    ObjectRecord object;
+    for (const PartRecord* p : chosen) {
+      auto reader = ctx.pool.blobs().open_staged(p->staged);
+      if (!reader || reader->size() != p->size) throw internal_error();
+      copy_range(*reader, 0, p->size, *upload, full);
+      etag_digest.update(*from_hex(p->etag));
+      if (composite) {
+        auto raw = base64_decode(p->checksum);
+        if (!raw) throw internal_error();
+        composite->update(raw->data(), raw->size());
+      }
+      object.part_sizes.push_back(p->size);
     }
-    object.part_sizes.push_back(p->size);
-  }
-  upload->finish();
-  object.bucket_id = bucket.id;
-  object.key = ctx.key;
-  object.etag = to_hex(etag_digest.finish()) + "-" + std::to_string(chosen.size());
-  object.meta = u.meta;
-  if (full) object.meta.checksum = full->finish_base64();
-  if (composite) object.meta.checksum = composite->finish_base64() + "-" + std::to_string(chosen.size());
-  if (algorithm) {
-    auto claimed = ctx.ex.header(checksum_header(*algorithm));
-    if (claimed && full && *claimed != object.meta.checksum) throw bad_checksum(checksum_name(*algorithm));
-  }
-  try {
-    object = ctx.pool.complete_multipart(*upload, u.upload_id, std::move(object));
-  } catch (const NoSuchUploadError&) {
-    throw no_such_upload();
-  } catch (const NoSuchBucketError&) {
-    throw no_such_bucket();
-  }
+    upload->finish();
+    object.bucket_id = bucket.id;
+    object.key = ctx.key;
+    object.etag = to_hex(etag_digest.finish()) + "-" + std::to_string(chosen.size());
+    object.meta = u.meta;
+    if (full) object.meta.checksum = full->finish_base64();
+    if (composite) object.meta.checksum = composite->finish_base64() + "-" + std::to_string(chosen.size());
+    if (algorithm) {
+      auto claimed = ctx.ex.header(checksum_header(*algorithm));
+      if (claimed && full && *claimed != object.meta.checksum) throw bad_checksum(checksum_name(*algorithm));
+    }
+    try {
+      return ctx.pool.complete_multipart(*upload, u.upload_id, std::move(object));
+    } catch (const NoSuchUploadError&) {
+      throw no_such_upload();
+    } catch (const NoSuchBucketError&) {
+      throw no_such_bucket();
+    }
+  };
+  ObjectRecord object = co_await ctx.blocking.run(concatenate_and_commit);
   XmlWriter x;
   x.open("CompleteMultipartUploadResult", true)
       .leaf("Location", "/" + bucket.name + "/" + uri_encode(ctx.key, true))
@@ -274,11 +284,14 @@ Op complete_multipart_upload(Context& ctx) {
 Op abort_multipart_upload(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
   MultipartUpload u = upload_of(ctx, bucket);
-  try {
-    ctx.pool.abort_multipart(u.upload_id);
-  } catch (const NoSuchUploadError&) {
-    throw no_such_upload();
-  }
+  auto abort = [&] {
+    try {
+      ctx.pool.abort_multipart(u.upload_id);
+    } catch (const NoSuchUploadError&) {
+      throw no_such_upload();
+    }
+  };
+  co_await ctx.blocking.run(abort);
   http::Response response{204, s3_headers(ctx, false), ""};
   co_await ctx.ex.respond(response);
 }

@@ -16,12 +16,14 @@ Op put_object(Context& ctx) {
     meta.checksum_algorithm = std::string(checksum_name(checksum->algorithm));
     meta.checksum = checksum->value;
   }
-  ObjectRecord stored;
-  try {
-    stored = ctx.pool.put(*upload, bucket.id, ctx.key, std::move(meta));
-  } catch (const NoSuchBucketError&) {
-    throw no_such_bucket();
-  }
+  auto commit = [&] {
+    try {
+      return ctx.pool.put(*upload, bucket.id, ctx.key, std::move(meta));
+    } catch (const NoSuchBucketError&) {
+      throw no_such_bucket();
+    }
+  };
+  ObjectRecord stored = co_await ctx.blocking.run(commit);
   auto h = s3_headers(ctx, false);
   h.emplace_back("ETag", "\"" + stored.etag + "\"");
   if (checksum) h.emplace_back(checksum_header(checksum->algorithm), checksum->value);

@@ -41,7 +41,7 @@ http::Response Router::error_response(unsigned status, std::string_view code, st
 }
 
 boost::asio::awaitable<void> Router::handle(http::Exchange& ex) {
-  Context ctx{ex, pool_, options_, random_string(16, "0123456789ABCDEF"), {}, {}, {}, {}};
+  Context ctx{ex, pool_, blocking_, upload_slots_, options_, random_string(16, "0123456789ABCDEF"), {}, {}, {}, {}};
   std::optional<Error> failure;
   std::string resource(ex.path());
   try {

@@ -3,13 +3,18 @@
 // renders any failure as an S3 XML error.
 #include "http/handler.h"
 #include "pool/pool.h"
+#include "s3/body.h"
 #include "s3/context.h"
 
 namespace herd::s3 {
 
 class Router : public http::Handler {
  public:
-  Router(Pool& pool, S3Options options) : pool_(pool), options_(std::move(options)) {}
+  Router(Pool& pool, http::BlockingPool& blocking, S3Options options)
+      : pool_(pool),
+        blocking_(blocking),
+        options_(std::move(options)),
+        upload_slots_(options_.max_concurrent_uploads, kBodyBufferBytes) {}
   boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
   http::Response error_response(unsigned status, std::string_view code, std::string_view message) override;
 
@@ -19,7 +24,9 @@ class Router : public http::Handler {
   std::optional<std::string> virtual_host_bucket(const http::Exchange& ex) const;
 
   Pool& pool_;
+  http::BlockingPool& blocking_;
   S3Options options_;
+  UploadSlots upload_slots_;
 };
 
 }  // namespace herd::s3
