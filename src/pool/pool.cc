@@ -2,13 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "util/clock.h"
 #include "util/hex.h"
 
 namespace herd {
 
 std::unique_ptr<Upload> Pool::begin_upload(int64_t max_size) {
-  return std::make_unique<Upload>(blobs_.create_temp(), max_size);
+  std::call_once(lanes_once_, [this] { lanes_ = std::make_unique<HashLanes>(std::max(1u, std::thread::hardware_concurrency())); });
+  return std::make_unique<Upload>(blobs_.create_temp(), max_size, lanes_.get());
 }
 
 ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta) {

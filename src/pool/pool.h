@@ -4,11 +4,13 @@
 // Thread-safe.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "blob/blob_store.h"
 #include "meta/meta_store.h"
 #include "pool/group_commit.h"
+#include "pool/hash_lanes.h"
 #include "pool/object_cache.h"
 #include "pool/upload.h"
 
@@ -33,7 +35,7 @@ class Pool {
   std::optional<Bucket> cached_bucket(const std::string& name);
   std::optional<ObjectRecord> cached_object(int64_t bucket_id, const std::string& key);
 
-  // Starts receiving a body of at most `max_size` bytes.
+  // Starts receiving a body of at most `max_size` bytes (hashing large chunks on two cores).
   std::unique_ptr<Upload> begin_upload(int64_t max_size);
 
   // Commits a finished upload as object (bucket, key) with `meta`: references the existing blob
@@ -80,7 +82,9 @@ class Pool {
   MetaStore& meta_;
   BlobStore& blobs_;
   GroupCommit group_commit_;
-  ObjectCache cache_{100000, std::chrono::seconds(2)};
+  std::once_flag lanes_once_;
+  std::unique_ptr<HashLanes> lanes_;  // started by the first upload
+  ObjectCache cache_{10000, std::chrono::seconds(2)};
 };
 
 }  // namespace herd

@@ -5,14 +5,16 @@
 #include <string>
 
 #include "blob/blob_store.h"
+#include "pool/hash_lanes.h"
 #include "util/digest.h"
 
 namespace herd {
 
 class Upload {
  public:
-  // `max_size` bounds the body; append() past it throws TooLarge.
-  Upload(std::unique_ptr<TempBlob> temp, int64_t max_size);
+  // `max_size` bounds the body; append() past it throws TooLarge. With `lanes`, large chunks
+  // are MD5-hashed on a lane thread while SHA-256 and the write run on the caller's.
+  Upload(std::unique_ptr<TempBlob> temp, int64_t max_size, HashLanes* lanes = nullptr);
 
   struct TooLarge : std::runtime_error {
     TooLarge() : std::runtime_error("object too large") {}
@@ -29,8 +31,11 @@ class Upload {
   TempBlob& temp() { return *temp_; }
 
  private:
+  // Chunks at least this large are worth handing half their hashing to a lane.
+  static constexpr size_t kLaneChunk = 128 * 1024;
   std::unique_ptr<TempBlob> temp_;
   int64_t max_size_;
+  HashLanes* lanes_;
   int64_t size_ = 0;
   Digest sha256_digest_{Digest::Algorithm::kSha256};
   Digest md5_digest_{Digest::Algorithm::kMd5};

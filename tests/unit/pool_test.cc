@@ -447,6 +447,24 @@ TEST_F(PoolTest, UploadPastMaxSizeThrowsTooLarge) {
   EXPECT_THROW(zero->append("a", 1), Upload::TooLarge);
 }
 
+TEST_F(PoolTest, LargeChunksHashedOnTwoLanesGiveTheOneShotDigests) {
+  std::mt19937 rng(7);
+  std::string body(3 * 1024 * 1024 + 17, '\0');
+  for (char& c : body) c = static_cast<char>(rng());
+  auto upload = pool().begin_upload(int64_t{1} << 30);
+  // Chunk sizes above and below the lane threshold, in one body.
+  for (size_t at = 0, step = 300 * 1024; at < body.size(); at += step, step = step == 300 * 1024 ? 1000 : 300 * 1024)
+    upload->append(body.data() + at, std::min(step, body.size() - at));
+  upload->finish();
+  EXPECT_EQ(upload->sha256(), sha256(body));
+  EXPECT_EQ(upload->md5(), md5(body));
+  EXPECT_EQ(upload->size(), static_cast<int64_t>(body.size()));
+  auto o = pool().put(*upload, ba_, "big", {});
+  auto reader = pool().blobs().open(o.sha256);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->size(), static_cast<int64_t>(body.size()));
+}
+
 TEST_F(PoolTest, TooLargeIsARuntimeError) {
   auto upload = pool().begin_upload(1);
   EXPECT_THROW(upload->append("ab", 2), std::runtime_error);
