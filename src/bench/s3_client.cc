@@ -1,8 +1,10 @@
 #include "bench/s3_client.h"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <stdexcept>
 
 #include "util/clock.h"
@@ -36,8 +38,8 @@ void S3Client::connect() {
   buffer_.clear();
 }
 
-Reply S3Client::request(const std::string& method, const std::string& path, const sigv4::Pairs& query,
-                        const std::string& body, bool keep_body) {
+Reply S3Client::request(const std::string& method, const std::string& path, const sigv4::Pairs& query, Body body,
+                        bool keep_body) {
   const bool fresh = !socket_;
   if (fresh) connect();
   try {
@@ -50,22 +52,25 @@ Reply S3Client::request(const std::string& method, const std::string& path, cons
   }
 }
 
-Reply S3Client::exchange(const std::string& method, const std::string& path, const sigv4::Pairs& query,
-                         const std::string& body, bool keep_body) {
+Reply S3Client::exchange(const std::string& method, const std::string& path, const sigv4::Pairs& query, Body body,
+                         bool keep_body) {
   std::string target = uri_encode(path, true);
   std::string qs = sigv4::canonical_query(query);
   if (!qs.empty()) target += "?" + qs;
   auto sig = sign_request(method, endpoint_.host, path, query, {}, "UNSIGNED-PAYLOAD", credentials_,
                           format_amz_date(now_ms() / 1000));
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  http::request<http::empty_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, endpoint_.host);
   req.set(http::field::authorization, sig.authorization);
   req.set("x-amz-date", sig.amz_date);
   req.set("x-amz-content-sha256", sig.content_sha256);
   req.keep_alive(true);
-  req.body() = body;
-  req.prepare_payload();
-  http::write(*socket_, req);
+  if (body.size() > 0 || method == "PUT" || method == "POST") req.content_length(body.size());
+  http::request_serializer<http::empty_body> head{req};
+  http::write_header(*socket_, head);
+  std::array<boost::asio::const_buffer, 2> pieces{boost::asio::buffer(body.head.data(), body.head.size()),
+                                                  boost::asio::buffer(body.tail.data(), body.tail.size())};
+  boost::asio::write(*socket_, pieces);
   http::response_parser<http::string_body> parser;
   parser.body_limit(boost::none);
   parser.skip(method == "HEAD");

@@ -21,6 +21,14 @@ struct Endpoint {
 // Parses "http://HOST:PORT" (https is not supported by the benchmark client).
 Endpoint parse_endpoint(const std::string& url);
 
+// A request body in two pieces sent back to back (a per-request stamp, then shared bytes), so
+// large bodies are never copied.
+struct Body {
+  std::string_view head;
+  std::string_view tail;
+  size_t size() const { return head.size() + tail.size(); }
+};
+
 struct Reply {
   unsigned status = 0;
   size_t body_bytes = 0;
@@ -33,13 +41,13 @@ class S3Client {
   ~S3Client();
   // Sends one request with `body` (may be empty) and reads the whole reply. Reconnects once if
   // the kept-alive connection was closed. Throws on network errors.
-  Reply request(const std::string& method, const std::string& path, const sigv4::Pairs& query,
-                const std::string& body, bool keep_body);
+  Reply request(const std::string& method, const std::string& path, const sigv4::Pairs& query, Body body,
+                bool keep_body);
 
  private:
   void connect();
-  Reply exchange(const std::string& method, const std::string& path, const sigv4::Pairs& query,
-                 const std::string& body, bool keep_body);
+  Reply exchange(const std::string& method, const std::string& path, const sigv4::Pairs& query, Body body,
+                 bool keep_body);
 
   Endpoint endpoint_;
   Credentials credentials_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <random>
@@ -39,27 +40,36 @@ struct Shared {
 
 std::string key_of(int64_t i) { return "bench/obj-" + std::to_string(i); }
 
-// Bodies: unique content stamps the object index and a nonce over a random base; duplicates reuse
-// the base unchanged, so every duplicate of one size has the same bytes.
+// The random bytes every body is cut from: depends only on the seed, built once per phase
+// before its clock starts, shared read-only by the workers.
+std::string random_base(const WorkloadOptions& o) {
+  int64_t largest = 0;
+  for (auto& [size, weight] : o.sizes) largest = std::max(largest, size);
+  std::string base(static_cast<size_t>(largest), '\0');
+  std::mt19937_64 rng(o.seed);
+  for (size_t i = 0; i < base.size(); i += 8) {
+    uint64_t v = rng();
+    std::memcpy(base.data() + i, &v, std::min<size_t>(8, base.size() - i));
+  }
+  return base;
+}
+
+// Bodies: unique content puts a stamp (object index and a nonce) in front of the rest of the
+// base; duplicates are a prefix of the base, so every duplicate of one size has the same bytes.
 class Bodies {
  public:
-  Bodies(const WorkloadOptions& o, uint64_t seed) : options_(o), rng_(seed) {
-    int64_t largest = 0;
-    for (auto& [size, weight] : o.sizes) largest = std::max(largest, size);
-    std::mt19937_64 base_rng(o.seed);
-    base_.resize(static_cast<size_t>(largest));
-    for (auto& c : base_) c = static_cast<char>(base_rng());
+  Bodies(const WorkloadOptions& o, const std::string& base, uint64_t seed) : options_(o), base_(base), rng_(seed) {
     for (auto& [size, weight] : o.sizes) total_weight_ += weight;
   }
-  std::string next(int64_t index) {
-    int64_t size = pick_size();
-    std::string body = base_.substr(0, static_cast<size_t>(size));
+  // Valid until the next call.
+  Body next(int64_t index) {
+    size_t size = static_cast<size_t>(pick_size());
+    std::string_view base(base_.data(), size);
     bool duplicate = std::uniform_int_distribution<int>(0, 99)(rng_) < options_.duplicate_percent;
-    if (!duplicate && size > 0) {
-      std::string stamp = std::to_string(index) + ":" + std::to_string(rng_());
-      body.replace(0, std::min(stamp.size(), body.size()), stamp.substr(0, body.size()));
-    }
-    return body;
+    if (duplicate || size == 0) return Body{{}, base};
+    stamp_ = std::to_string(index) + ":" + std::to_string(rng_());
+    if (stamp_.size() > size) stamp_.resize(size);
+    return Body{stamp_, base.substr(stamp_.size())};
   }
 
  private:
@@ -72,8 +82,9 @@ class Bodies {
     return options_.sizes.back().first;
   }
   const WorkloadOptions& options_;
+  const std::string& base_;
   std::mt19937_64 rng_;
-  std::string base_;
+  std::string stamp_;
   int total_weight_ = 0;
 };
 
@@ -99,6 +110,7 @@ std::vector<OpStats> run_phase(const WorkloadOptions& o, const std::string& phas
                                const std::function<bool(int, S3Client&, Bodies&, Shared&,
                                                         std::map<std::string, OpStats>&)>& body) {
   Shared shared;
+  const std::string base = random_base(o);
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration_seconds));
   std::atomic<bool> finished{false};
@@ -106,7 +118,7 @@ std::vector<OpStats> run_phase(const WorkloadOptions& o, const std::string& phas
   for (int w = 0; w < o.concurrency; ++w) {
     workers.emplace_back([&, w] {
       S3Client client(o.endpoint, o.credentials);
-      Bodies bodies(o, o.seed * 7919 + static_cast<uint64_t>(w));
+      Bodies bodies(o, base, o.seed * 7919 + static_cast<uint64_t>(w));
       std::map<std::string, OpStats> local;
       while (Clock::now() < deadline && body(w, client, bodies, shared, local)) {
       }
@@ -146,7 +158,7 @@ bool put_next(const WorkloadOptions& o, S3Client& c, Bodies& bodies, Shared& sha
               std::map<std::string, OpStats>& local, const std::string& op_name) {
   int64_t i = shared.next.fetch_add(1);
   if (i >= o.objects) return false;
-  std::string body = bodies.next(i);
+  Body body = bodies.next(i);
   auto start = Clock::now();
   bool ok = false;
   try {
@@ -186,7 +198,7 @@ std::vector<std::pair<int64_t, int>> parse_sizes(const std::string& spec) {
 std::vector<OpStats> run_workload(const WorkloadOptions& o, const Progress& progress) {
   {
     S3Client c(o.endpoint, o.credentials);
-    unsigned status = c.request("PUT", "/" + o.bucket, {}, "", false).status;
+    unsigned status = c.request("PUT", "/" + o.bucket, {}, {}, false).status;
     if (status != 200 && status != 409) throw std::runtime_error("cannot create bucket " + o.bucket + ": HTTP " + std::to_string(status));
   }
   if (o.operation == "put")
@@ -211,14 +223,14 @@ std::vector<OpStats> run_workload(const WorkloadOptions& o, const Progress& prog
         bool ok = false;
         int64_t bytes = 0;
         try {
-          auto r = c.request("GET", "/" + o.bucket + "/" + key_of(i), {}, "", false);
+          auto r = c.request("GET", "/" + o.bucket + "/" + key_of(i), {}, {}, false);
           ok = r.status == 200 || (o.operation == "mixed" && r.status == 404);
           bytes = static_cast<int64_t>(r.body_bytes);
         } catch (const std::exception&) {
         }
         record(s, local, "get", ok, bytes, start);
       } else if (roll < 90) {
-        std::string body = b.next(i);
+        Body body = b.next(i);
         bool ok = false;
         try {
           ok = c.request("PUT", "/" + o.bucket + "/" + key_of(i), {}, body, false).status == 200;
@@ -228,7 +240,7 @@ std::vector<OpStats> run_workload(const WorkloadOptions& o, const Progress& prog
       } else {
         bool ok = false;
         try {
-          ok = c.request("DELETE", "/" + o.bucket + "/" + key_of(i), {}, "", false).status == 204;
+          ok = c.request("DELETE", "/" + o.bucket + "/" + key_of(i), {}, {}, false).status == 204;
         } catch (const std::exception&) {
         }
         record(s, local, "delete", ok, 0, start);
@@ -247,7 +259,7 @@ std::vector<OpStats> run_workload(const WorkloadOptions& o, const Progress& prog
         int64_t keys = 0;
         token.clear();
         try {
-          auto r = c.request("GET", "/" + o.bucket, q, "", true);
+          auto r = c.request("GET", "/" + o.bucket, q, {}, true);
           ok = r.status == 200;
           for (size_t p = 0; (p = r.body.find("<Key>", p)) != std::string::npos; p += 5) ++keys;
           auto t = r.body.find("<NextContinuationToken>");
@@ -269,7 +281,7 @@ std::vector<OpStats> run_workload(const WorkloadOptions& o, const Progress& prog
       auto start = Clock::now();
       bool ok = false;
       try {
-        ok = c.request("DELETE", "/" + o.bucket + "/" + key_of(i), {}, "", false).status == 204;
+        ok = c.request("DELETE", "/" + o.bucket + "/" + key_of(i), {}, {}, false).status == 204;
       } catch (const std::exception&) {
       }
       record(s, local, "delete", ok, 0, start);

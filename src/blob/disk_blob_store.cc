@@ -81,7 +81,7 @@ class DiskTempBlob : public TempBlob {
   }
 
  private:
-  static constexpr off_t kWritebackChunk = 8 << 20;
+  static constexpr off_t kWritebackChunk = 1 << 20;
   std::string path_;
   int fd_ = -1;
   off_t written_ = 0;

@@ -96,14 +96,19 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
   if (streaming) decoder.emplace(ctx.auth.chunk_signing);
   {
     UploadSlots::Slot slot = co_await ctx.upload_slots.acquire();
-    while (true) {
-      size_t n = co_await ex.read_body(slot.data(), slot.size());
+    Upload::SettleOnUnwind guard(upload);
+    // Two halves: the next chunk is received into one while the upload may still be hashing
+    // the other on a lane.
+    const size_t half = slot.size() / 2;
+    for (int i = 0;; ++i) {
+      char* buf = slot.data() + (i % 2) * half;
+      size_t n = co_await ex.read_body(buf, half);
       if (n == 0) break;
-      if (decoder) decoder->feed(slot.data(), n, sink);
-      else sink(slot.data(), n);
+      if (decoder) decoder->feed(buf, n, sink);
+      else sink(buf, n);
     }
+    upload.finish();
   }
-  upload.finish();
 
   if (decoder && (!decoder->done() || decoder->decoded_size() != *decoded)) throw incomplete_body();
   if (ctx.auth.payload == PayloadMode::kSignedHex && to_hex(upload.sha256()) != ctx.auth.payload_sha256_hex)

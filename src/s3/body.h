@@ -14,7 +14,7 @@
 namespace herd::s3 {
 
 // The receive buffer of one body (see UploadSlots).
-constexpr size_t kBodyBufferBytes = 256 * 1024;
+constexpr size_t kBodyBufferBytes = 512 * 1024;  // two halves of 256 KiB
 
 // A verified flexible checksum of the body.
 struct BodyChecksum {

@@ -21,7 +21,7 @@ namespace herd::s3 {
 // Pool-level S3 settings.
 struct S3Options {
   int64_t max_object_size = 5LL << 30;  // 5 GiB, S3's single-PUT limit
-  size_t max_concurrent_uploads = 64;   // bodies received at once (each holds a 256 KiB buffer)
+  size_t max_concurrent_uploads = 64;   // bodies received at once (each holds a 512 KiB buffer)
   std::string region = "us-east-1";    // what GetBucketLocation reports; requests may sign with any
   // Host names under which BUCKET.<domain> addresses a bucket (virtual-host style).
   std::vector<std::string> base_domains;

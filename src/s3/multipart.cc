@@ -64,14 +64,18 @@ std::string unquoted(std::string s) {
 // Streams `length` bytes of `reader` from `offset` into `upload` (and `checksum`), in bounded
 // buffers. A reader shorter than its record is an internal error, never a short object.
 void copy_range(BlobReader& reader, int64_t offset, int64_t length, Upload& upload, std::optional<Checksum>& checksum) {
-  auto buf = std::make_unique<char[]>(kCopyBuffer);
-  for (int64_t done = 0; done < length;) {
-    size_t n = reader.read(offset + done, buf.get(), static_cast<size_t>(std::min<int64_t>(kCopyBuffer, length - done)));
+  // Two halves: one is read into while the upload may still be hashing the other.
+  auto buf = std::make_unique<char[]>(2 * kCopyBuffer);
+  Upload::SettleOnUnwind guard(upload);
+  for (int64_t done = 0, i = 0; done < length; ++i) {
+    char* half = buf.get() + (i % 2) * kCopyBuffer;
+    size_t n = reader.read(offset + done, half, static_cast<size_t>(std::min<int64_t>(kCopyBuffer, length - done)));
     if (n == 0) throw internal_error();
-    upload.append(buf.get(), n);
-    if (checksum) checksum->update(buf.get(), n);
+    upload.append(half, n);
+    if (checksum) checksum->update(half, n);
     done += static_cast<int64_t>(n);
   }
+  upload.settle();
 }
 
 // "ChecksumCRC32", … : the element name of a checksum in multipart XML.
