@@ -90,23 +90,22 @@ class DiskTempBlob : public TempBlob {
   bool placed_ = false;
 };
 
+// Reads with pread and sendfile with explicit offsets, so readers may share one descriptor.
 class DiskBlobReader : public BlobReader {
  public:
-  DiskBlobReader(int fd, int64_t size) : fd_(fd), size_(size) {}
-  ~DiskBlobReader() override { ::close(fd_); }
-  int64_t size() const override { return size_; }
+  explicit DiskBlobReader(std::shared_ptr<const OpenFile> file) : file_(std::move(file)) {}
+  int64_t size() const override { return file_->size; }
   size_t read(int64_t offset, char* buf, size_t len) override {
     while (true) {
-      ssize_t n = ::pread(fd_, buf, len, offset);
+      ssize_t n = ::pread(file_->fd, buf, len, offset);
       if (n >= 0) return static_cast<size_t>(n);
       if (errno != EINTR) fail("read blob");
     }
   }
-  int fd() const override { return fd_; }
+  int fd() const override { return file_->fd; }
 
  private:
-  int fd_;
-  int64_t size_;
+  std::shared_ptr<const OpenFile> file_;
 };
 
 }  // namespace
@@ -118,9 +117,13 @@ DiskBlobStore::DiskBlobStore(std::string root)
       staging_dir_(root_ + "/staging") {
   for (const auto& dir : {blobs_dir_, tmp_dir_, staging_dir_})
     if (make_dir(dir)) fsync_dir(root_);
+  blobs_fd_ = ::open(blobs_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (blobs_fd_ < 0) fail("open " + blobs_dir_);
 }
 
 std::unique_ptr<TempBlob> DiskBlobStore::create_temp() { return std::make_unique<DiskTempBlob>(tmp_dir_); }
+
+DiskBlobStore::~DiskBlobStore() { ::close(blobs_fd_); }
 
 std::string DiskBlobStore::path_of(const std::string& sha256) const {
   std::string hex = to_hex(sha256);
@@ -158,15 +161,17 @@ void DiskBlobStore::place_many(const std::vector<Placement>& blobs) {
 }
 
 void DiskBlobStore::remove(const std::string& sha256) {
+  open_files_.erase(sha256);
   std::string path = path_of(sha256);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("unlink " + path);
 }
 
 namespace {
 
-// Opens a file for reading; nullptr when it does not exist.
-std::unique_ptr<BlobReader> open_reader(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// Opens a file (relative to directory `dir_fd`, or AT_FDCWD) for reading; nullptr when it does
+// not exist.
+std::shared_ptr<const OpenFile> open_file(const std::string& path, int dir_fd = AT_FDCWD) {
+  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return nullptr;
     fail("open " + path);
@@ -176,7 +181,12 @@ std::unique_ptr<BlobReader> open_reader(const std::string& path) {
     ::close(fd);
     fail("stat " + path);
   }
-  return std::make_unique<DiskBlobReader>(fd, st.st_size);
+  return std::make_shared<const OpenFile>(fd, st.st_size);
+}
+
+std::unique_ptr<BlobReader> reader_of(std::shared_ptr<const OpenFile> file) {
+  if (!file) return nullptr;
+  return std::make_unique<DiskBlobReader>(std::move(file));
 }
 
 // Staging handles are names Herd generated: refuse anything else (never a path).
@@ -188,7 +198,16 @@ void check_handle(const std::string& handle) {
 
 }  // namespace
 
-std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256) { return open_reader(path_of(sha256)); }
+std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256) {
+  // Relative to the open blobs directory: the kernel walks three path components, not the
+  // whole data directory path, on every public read.
+  if (auto cached = open_files_.get(sha256)) return reader_of(std::move(cached));
+  std::string hex = to_hex(sha256);
+  std::string relative = hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex;
+  auto file = open_file(relative, blobs_fd_);
+  if (file) open_files_.put(sha256, file);
+  return reader_of(std::move(file));
+}
 
 std::string DiskBlobStore::stage(TempBlob& temp) {
   auto& t = dynamic_cast<DiskTempBlob&>(temp);
@@ -204,7 +223,7 @@ std::string DiskBlobStore::stage(TempBlob& temp) {
 
 std::unique_ptr<BlobReader> DiskBlobStore::open_staged(const std::string& handle) {
   check_handle(handle);
-  return open_reader(staging_dir_ + "/" + handle);
+  return reader_of(open_file(staging_dir_ + "/" + handle));
 }
 
 void DiskBlobStore::remove_staged(const std::string& handle) {
@@ -267,6 +286,7 @@ void DiskBlobStore::for_each_blob(const std::function<void(const std::string&)>&
 }
 
 void DiskBlobStore::quarantine(const std::string& sha256) {
+  open_files_.erase(sha256);
   std::string dir = root_ + "/quarantine";
   if (make_dir(dir)) fsync_dir(root_);
   std::string from = path_of(sha256), to = dir + "/" + to_hex(sha256);

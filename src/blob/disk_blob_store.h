@@ -8,6 +8,7 @@
 #include <string>
 
 #include "blob/blob_store.h"
+#include "blob/open_file_cache.h"
 
 namespace herd {
 
@@ -15,6 +16,9 @@ class DiskBlobStore : public BlobStore {
  public:
   // Creates <root>/blobs, <root>/tmp and <root>/staging (mode 0700) if needed.
   explicit DiskBlobStore(std::string root);
+  ~DiskBlobStore() override;
+  DiskBlobStore(const DiskBlobStore&) = delete;
+  DiskBlobStore& operator=(const DiskBlobStore&) = delete;
 
   std::unique_ptr<TempBlob> create_temp() override;
   void place_many(const std::vector<Placement>& blobs) override;
@@ -42,6 +46,8 @@ class DiskBlobStore : public BlobStore {
   std::string blobs_dir_;
   std::string tmp_dir_;
   std::string staging_dir_;
+  int blobs_fd_ = -1;  // the blobs directory, for openat()
+  OpenFileCache open_files_{256, std::chrono::seconds(10)};
 };
 
 }  // namespace herd

@@ -2,6 +2,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -66,8 +68,17 @@ class BackgroundGc {
   std::thread thread_;
 };
 
+// Every connection and every cached blob holds a descriptor: allow as many as the hard limit does.
+void raise_file_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  r.rlim_cur = r.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &r) != 0) spdlog::warn("could not raise the open file limit");
+}
+
 void serve(const Config& c) {
   spdlog::set_level(spdlog::level::from_str(c.log_level));
+  raise_file_limit();
   DataDir dir(c.data_dir);
   if (!dir.lock_for_serving())
     throw std::runtime_error("another herd server is already running on " + c.data_dir);

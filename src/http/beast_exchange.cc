@@ -20,6 +20,22 @@ namespace herd::http {
 namespace bhttp = beast::http;
 using asio::use_awaitable;
 
+namespace {
+
+// The Date header value, formatted once per second per thread.
+const std::string& current_http_date() {
+  thread_local int64_t second = -1;
+  thread_local std::string value;
+  int64_t now = now_ms() / 1000;
+  if (now != second) {
+    second = now;
+    value = format_http_date(now);
+  }
+  return value;
+}
+
+}  // namespace
+
 BeastExchange::BeastExchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
                    std::chrono::seconds io_timeout)
     : stream_(stream), buffer_(buffer), parser_(parser), io_timeout_(io_timeout) {
@@ -122,7 +138,7 @@ bhttp::response<bhttp::empty_body> BeastExchange::prepare(unsigned status, const
                                                      uint64_t content_length) {
   bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), 11};
   res.set(bhttp::field::server, "Herd");
-  res.set(bhttp::field::date, format_http_date(now_ms() / 1000));
+  res.set(bhttp::field::date, current_http_date());
   for (const auto& [k, v] : headers) res.insert(k, v);
   // A body left unread cannot be skipped safely on a reused connection.
   if (!body_done()) keep_alive_ = false;
@@ -153,17 +169,13 @@ asio::awaitable<void> BeastExchange::respond_blob(const Response& r, BlobReader&
   responded_ = true;
   bool head = method_ == "HEAD";
   auto res = prepare(r.status, r.headers, static_cast<uint64_t>(length));
-  bhttp::response_serializer<bhttp::empty_body> sr{res};
-  auto& socket = stream_.socket();
-  // Cork: the header and the first body bytes leave in one segment.
-  const bool cork = !head && length > 0 && blob.fd() >= 0;
-  if (cork) set_cork(socket, true);
-  stream_.expires_after(io_timeout_);
-  co_await bhttp::async_write_header(stream_, sr, use_awaitable);
-  if (head || length == 0) co_return;
+  // With MSG_MORE the head waits in the kernel for the first body bytes, so both leave in one
+  // segment (what TCP_CORK does, without two setsockopt calls per response).
+  const bool body_follows = !head && length > 0;
+  co_await send_head(res, body_follows && blob.fd() >= 0);
+  if (!body_follows) co_return;
   if (blob.fd() >= 0) {
     co_await send_file(blob.fd(), offset, length);
-    set_cork(socket, false);
     co_return;
   }
   constexpr size_t kChunk = 256 * 1024;
@@ -183,9 +195,27 @@ asio::awaitable<void> BeastExchange::respond_blob(const Response& r, BlobReader&
   }
 }
 
-void BeastExchange::set_cork(asio::ip::tcp::socket& socket, bool on) {
-  int v = on ? 1 : 0;
-  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+asio::awaitable<void> BeastExchange::send_head(const bhttp::response<bhttp::empty_body>& res, bool more) {
+  std::string bytes;
+  bytes.reserve(512);
+  bytes.append("HTTP/1.1 ").append(std::to_string(res.result_int())).append(" ");
+  bytes.append(res.reason().data(), res.reason().size()).append("\r\n");
+  for (const auto& f : res)
+    bytes.append(f.name_string().data(), f.name_string().size())
+        .append(": ")
+        .append(f.value().data(), f.value().size())
+        .append("\r\n");
+  bytes.append("\r\n");
+  // The socket is non-blocking: try the whole head at once, and wait only for what did not fit.
+  ssize_t n = ::send(stream_.socket().native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    keep_alive_ = false;
+    throw beast::system_error(beast::error_code(errno, boost::system::system_category()));
+  }
+  size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
+  if (sent == bytes.size()) co_return;
+  stream_.expires_after(io_timeout_);
+  co_await asio::async_write(stream_, asio::buffer(bytes.data() + sent, bytes.size() - sent), use_awaitable);
 }
 
 asio::awaitable<void> BeastExchange::send_file(int fd, int64_t offset, int64_t length) {

@@ -45,7 +45,8 @@ class BeastExchange : public Exchange {
   // Sends `length` bytes of `fd` from `offset` with sendfile(2) (zero-copy), waiting for the
   // socket to drain when needed; fails after io_timeout_ without progress.
   asio::awaitable<void> send_file(int fd, int64_t offset, int64_t length);
-  static void set_cork(asio::ip::tcp::socket& socket, bool on);
+  // Writes a response head; with `more`, tells the kernel the body follows at once (MSG_MORE).
+  asio::awaitable<void> send_head(const beast::http::response<beast::http::empty_body>& res, bool more);
   beast::http::response<beast::http::empty_body> prepare(unsigned status, const Headers& headers,
                                                          uint64_t content_length);
 
