@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,11 +111,24 @@ class DiskBlobReader : public BlobReader {
 
 }  // namespace
 
+namespace {
+
+// How many blob descriptors to keep open: a hot set of a few thousand files, but never more than
+// an eighth of the open-file limit (connections need the rest).
+size_t open_file_cache_capacity() {
+  rlimit r{};
+  size_t limit = ::getrlimit(RLIMIT_NOFILE, &r) == 0 ? static_cast<size_t>(r.rlim_cur) : 1024;
+  return std::clamp<size_t>(limit / 8, 16, 4096);
+}
+
+}  // namespace
+
 DiskBlobStore::DiskBlobStore(std::string root)
     : root_(std::move(root)),
       blobs_dir_(root_ + "/blobs"),
       tmp_dir_(root_ + "/tmp"),
-      staging_dir_(root_ + "/staging") {
+      staging_dir_(root_ + "/staging"),
+      open_files_(open_file_cache_capacity(), std::chrono::seconds(10)) {
   for (const auto& dir : {blobs_dir_, tmp_dir_, staging_dir_})
     if (make_dir(dir)) fsync_dir(root_);
   blobs_fd_ = ::open(blobs_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

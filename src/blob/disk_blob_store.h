@@ -47,7 +47,7 @@ class DiskBlobStore : public BlobStore {
   std::string tmp_dir_;
   std::string staging_dir_;
   int blobs_fd_ = -1;  // the blobs directory, for openat()
-  OpenFileCache open_files_{256, std::chrono::seconds(10)};
+  OpenFileCache open_files_;
 };
 
 }  // namespace herd
