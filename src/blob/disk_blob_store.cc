@@ -215,7 +215,13 @@ void check_handle(const std::string& handle) {
 std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256) {
   // Relative to the open blobs directory: the kernel walks three path components, not the
   // whole data directory path, on every public read.
-  if (auto cached = open_files_.get(sha256)) return reader_of(std::move(cached));
+  if (auto cached = open_files_.get(sha256)) {
+    // One fstat instead of a path walk: a file unlinked or replaced since (by GC, by a new
+    // upload, by hand) has no links left, and is reopened by name.
+    struct stat st;
+    if (::fstat(cached->fd, &st) == 0 && st.st_nlink > 0) return reader_of(std::move(cached));
+    open_files_.erase(sha256);
+  }
   std::string hex = to_hex(sha256);
   std::string relative = hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex;
   auto file = open_file(relative, blobs_fd_);

@@ -1,9 +1,10 @@
 #pragma once
-// Recently opened blob files, kept open for a few seconds so hot public reads skip open(2),
-// fstat(2) and close(2). Blobs are immutable and content-addressed, so a cached descriptor always
-// reads the right bytes. The store drops an entry when it removes or quarantines that blob;
-// entries also expire after `ttl`, which bounds how long a blob moved aside by another process
-// (herd fsck --repair) is still served. Thread-safe.
+// Recently opened blob files, kept open for a few seconds so hot reads skip the path walk of
+// open(2), and close(2). Blobs are immutable and content-addressed, so a cached descriptor always
+// reads the right bytes. The store drops an entry when it removes or quarantines that blob, and
+// reopens one whose file lost its last link (unlinked or replaced by anyone); entries also expire
+// after `ttl`, which bounds how long a blob moved aside by another process (herd fsck --repair)
+// is still served. Thread-safe.
 #include <chrono>
 #include <cstdint>
 #include <memory>

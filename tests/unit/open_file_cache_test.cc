@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -56,6 +57,9 @@ TEST(OpenFileCacheTest, ABlobStoreReusesTheDescriptorAndForgetsRemovedBlobs) {
   char buf[5];
   EXPECT_EQ(second->read(0, buf, 5), 5u);
   EXPECT_EQ(std::string(buf, 5), "hello");
+  // A file deleted behind the store's back (by hand, by another process) is not served either.
+  ::unlink(store.path_of(sha).c_str());
+  EXPECT_EQ(store.open(sha), nullptr);
   store.remove(sha);
   EXPECT_EQ(store.open(sha), nullptr);
   // A reader opened before the removal keeps working.
