@@ -9,7 +9,7 @@ Config Common::load() const {
 }
 
 void add_common_options(CLI::App& cmd, Common& common) {
-  cmd.add_option("--config", common.config_file, "TOML configuration file (see docs/CONFIG.md)");
+  cmd.add_option("--config", common.config_file, "TOML configuration file (all settings and defaults: herd.example.toml)");
   cmd.add_option("--data", common.data_dir, "Data directory (overrides [storage] data_dir; default ./herd-data)");
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Herd's configuration: a TOML file with documented defaults (see docs/CONFIG.md), overridden
+// Herd's configuration: a TOML file with documented defaults (herd.example.toml), overridden
 // by command-line flags.
 #include <cstdint>
 #include <optional>
