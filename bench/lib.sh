@@ -57,3 +57,44 @@ cpu_ticks() {  # utime+stime of the given pids and their children (nginx workers
   done
   echo "$total"
 }
+
+# Writes DIR/nginx.conf with the settings both benchmarks compare against (sendfile, long
+# keep-alive, no access log, all temp paths under DIR), starts nginx on 127.0.0.1:PORT serving
+# ROOT as a child of this script (NGINX_PID) and waits until it listens. EXTRA_HTTP adds
+# http-level directives, LOCATIONS the server's location blocks.
+start_nginx() {  # dir port root extra_http locations
+  local dir=$1 port=$2 root=$3 extra=$4 locations=$5 user_line=""
+  [ "$(id -u)" = 0 ] && user_line="user root root;"
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<NGINX_CONF
+$user_line
+worker_processes auto;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 75s;
+  keepalive_requests 100000000;
+  access_log off;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+$extra
+  server {
+    listen 127.0.0.1:$port;
+    root $root;
+$locations
+  }
+}
+NGINX_CONF
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  wait_port "$port" "$NGINX_PID" nginx
+}

@@ -88,39 +88,7 @@ NGX_PORT=$(free_port)
 WWW=$RUN/www
 mkdir -p "$WWW/$BUCKET" "$RUN/nginx"
 cp -al "$CORPUS/small" "$CORPUS/large" "$WWW/$BUCKET/"
-USER_LINE=""
-[ "$(id -u)" = 0 ] && USER_LINE="user root root;"
-cat >"$RUN/nginx/nginx.conf" <<EOF
-$USER_LINE
-worker_processes auto;
-daemon off;
-pid $RUN/nginx/nginx.pid;
-error_log $RUN/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 75s;
-  keepalive_requests 100000000;
-  access_log off;
-  client_body_temp_path $RUN/nginx/body;
-  proxy_temp_path $RUN/nginx/proxy;
-  fastcgi_temp_path $RUN/nginx/fastcgi;
-  uwsgi_temp_path $RUN/nginx/uwsgi;
-  scgi_temp_path $RUN/nginx/scgi;
-  server {
-    listen 127.0.0.1:$NGX_PORT;
-    root $WWW;
-    location / { }
-  }
-}
-EOF
-"$NGINX" -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/nginx/error.log" >"$RUN/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-wait_port "$NGX_PORT" "$NGINX_PID" nginx
+start_nginx "$RUN/nginx" "$NGX_PORT" "$WWW" "  include /etc/nginx/mime.types;" "    location / { }"
 
 "$PY" "$REPO/bench/load_herd.py" verify --corpus "$CORPUS" --bucket "$BUCKET" --port "$PUB_PORT" --port "$NGX_PORT"
 

@@ -375,46 +375,14 @@ if want put64; then
   rm -rf "$NGX_DIR"
   mkdir -p "$NGX_DIR/www/bench" "$NGX_DIR/body" "$NGX_DIR/urls"
   NGX_PORT=$(free_port)
-  USER_LINE=""
-  [ "$(id -u)" = 0 ] && USER_LINE="user root root;"
   # PUT bodies: nginx's DAV module always spools the body to a file under client_body_temp_path
   # (same file system as root) and renames it into place; it does not fsync.
-  cat >"$NGX_DIR/nginx.conf" <<EOF
-$USER_LINE
-worker_processes auto;
-daemon off;
-pid $NGX_DIR/nginx.pid;
-error_log $NGX_DIR/error.log warn;
-events { worker_connections 4096; }
-http {
-  default_type application/octet-stream;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 75s;
-  keepalive_requests 100000000;
-  access_log off;
-  client_body_buffer_size 1m;
-  client_max_body_size 64m;
-  client_body_temp_path $NGX_DIR/body;
-  proxy_temp_path $NGX_DIR/proxy;
-  fastcgi_temp_path $NGX_DIR/fastcgi;
-  uwsgi_temp_path $NGX_DIR/uwsgi;
-  scgi_temp_path $NGX_DIR/scgi;
-  server {
-    listen 127.0.0.1:$NGX_PORT;
-    root $NGX_DIR/www;
-    location /bench/ {
+  start_nginx "$NGX_DIR" "$NGX_PORT" "$NGX_DIR/www" "  client_body_buffer_size 1m;
+  client_max_body_size 64m;" "    location /bench/ {
       dav_methods PUT;
       create_full_put_path on;
       dav_access user:rw group:r all:r;
-    }
-  }
-}
-EOF
-  "$NGINX" -p "$NGX_DIR" -c "$NGX_DIR/nginx.conf" -e "$NGX_DIR/error.log" >"$NGX_DIR/stdout.log" 2>&1 &
-  NGINX_PID=$!
-  wait_port "$NGX_PORT" "$NGINX_PID" nginx
+    }"
 
   # One URL list per wrk run (fresh keys every run), generated before any load.
   herd_specs=() ngx_specs=()
