@@ -46,6 +46,15 @@ wait_port() {  # port pid name
   done
   die "$3 is not listening on $1"
 }
+# "DEVICE (FSTYPE, rotational=0|1)" of the disk holding DIR, for the machine notes.
+disk_of() {
+  local dev fs name
+  dev=$(df --output=source "$1" | tail -1)
+  fs=$(df --output=fstype "$1" | tail -1)
+  name=$(basename "$(readlink -f "$dev" 2>/dev/null || echo "$dev")")
+  echo "$dev ($fs, rotational=$(cat "/sys/block/$name/queue/rotational" 2>/dev/null || echo "?"))"
+}
+
 cpu_ticks() {  # utime+stime of the given pids and their children (nginx workers)
   local total=0 pid kids
   for pid in "$@"; do

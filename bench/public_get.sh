@@ -143,10 +143,6 @@ done
 
 # --- report ------------------------------------------------------------------------------
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-disk_dev=$(df --output=source "$BENCH_DIR" | tail -1)
-disk_fs=$(df --output=fstype "$BENCH_DIR" | tail -1)
-disk_name=$(basename "$(readlink -f "$disk_dev" 2>/dev/null || echo "$disk_dev")")
-disk_rota=$(cat "/sys/block/$disk_name/queue/rotational" 2>/dev/null || echo "?")
 {
   echo "| scenario | conns | Herd req/s | Herd MB/s | nginx req/s | nginx MB/s | ratio Herd/nginx | Herd CPU ms/req | nginx CPU ms/req |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -160,7 +156,7 @@ disk_rota=$(cat "/sys/block/$disk_name/queue/rotational" 2>/dev/null || echo "?"
   echo
   echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo)"
   echo "- kernel: $(uname -sr)"
-  echo "- disk: $disk_dev ($disk_fs, rotational=$disk_rota); the corpus (~$(du -sh "$CORPUS" | cut -f1)) fits in the page cache"
+  echo "- disk: $(disk_of "$BENCH_DIR"); the corpus (~$(du -sh "$CORPUS" | cut -f1)) fits in the page cache"
   echo "- herd: $("$HERD_BIN" --version 2>/dev/null | head -1 || echo unknown) ($HERD_BIN), default threads; nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2), worker_processes auto; $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
   echo "- wrk -t$THREADS, ${DURATION}s per run after a ${WARMUP}s warm-up, median of $REPEAT run(s) per cell alternating Herd and nginx; client and servers share the machine (loopback)"
   echo "- load average (1/5/15 min) before the runs: $LOAD_BEFORE; after: $LOAD_AFTER (anything well above 0 means other work competed for the CPUs)"

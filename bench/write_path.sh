@@ -271,13 +271,9 @@ STARTED=$(date +%s)
 # --- report (the table; die() prints it too, with the rows so far) ---------------------------
 report() {
   REPORTING=1
-  local disk_dev disk_fs disk_name disk_rota load_after took
+  local load_after took
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   took=$(( $(date +%s) - STARTED ))
-  disk_dev=$(df --output=source "$BENCH_DIR" | tail -1)
-  disk_fs=$(df --output=fstype "$BENCH_DIR" | tail -1)
-  disk_name=$(basename "$(readlink -f "$disk_dev" 2>/dev/null || echo "$disk_dev")")
-  disk_rota=$(cat "/sys/block/$disk_name/queue/rotational" 2>/dev/null || echo "?")
   echo "| section | measurement | result | compared with | ratio | target | verdict | latency p50 / p99 ms | server CPU ms/op |"
   echo "|---|---|---:|---:|---:|---|---|---:|---:|"
   while IFS=$FS read -r sec what res base rat tgt vd lat cpu; do
@@ -286,7 +282,7 @@ report() {
   echo
   echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo)"
   echo "- kernel: $(uname -sr); $(openssl version | cut -d' ' -f1-2)"
-  echo "- disk: $disk_dev ($disk_fs, rotational=$disk_rota), BENCH_DIR=$BENCH_DIR"
+  echo "- disk: $(disk_of "$BENCH_DIR"), BENCH_DIR=$BENCH_DIR"
   echo "- herd: $("$HERD_BIN" --version 2>/dev/null | head -1 || echo unknown) ($HERD_BIN), default threads, log_level warn; nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2), worker_processes auto, WebDAV PUT (no fsync); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) -t$THREADS"
   echo "- sections: $SECTIONS; ${DURATION}s per measured run; put64: ${WARMUP}s warm-up, median of $REPEAT run(s) per cell alternating Herd and nginx; seeds from $SEED; client and servers share the machine (loopback)"
   echo "- load average (1/5/15 min) before the runs: $LOAD_BEFORE; after: $load_after (anything well above 0 means other work competed for the CPUs); took ${took}s"
