@@ -1,15 +1,25 @@
 #pragma once
 // The blob store: immutable bytes addressed by SHA-256. Local disk by default
-// (disk_blob_store.h); an S3 cluster can implement the same interface.
+// (disk_blob_store.h); an S3 cluster can implement the same interface. Where a blob's bytes sit
+// (its own file, or a range of a pack file shared by small blobs) is a BlobLocation, which the
+// metadata store records next to the blob and hands back for reads.
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "blob/blob_location.h"
 
 namespace herd {
+
+// A pack file's identity and size, for compaction.
+struct PackInfo {
+  int64_t id = 0;
+  int64_t bytes = 0;
+};
 
 // Bytes being received, not yet addressable. Dropping it without place() discards them.
 class TempBlob {
@@ -30,6 +40,8 @@ class BlobReader {
   virtual size_t read(int64_t offset, char* buf, size_t len) = 0;
   // The file descriptor, for zero-copy sending; -1 when the store has none.
   virtual int fd() const = 0;
+  // Where the blob's first byte is in fd() (packed blobs share a file).
+  virtual int64_t fd_offset() const { return 0; }
 };
 
 class BlobStore {
@@ -37,21 +49,25 @@ class BlobStore {
   virtual ~BlobStore() = default;
   // Starts receiving a new blob. Thread-safe.
   virtual std::unique_ptr<TempBlob> create_temp() = 0;
-  // Makes `temp` durable under its content address `sha256` (raw bytes): sync, rename into place,
-  // sync the directory. Replaces any bytes already there (they are identical by construction).
-  // Placing a temp blob again (after a failed commit) only re-syncs.
-  void place(TempBlob& temp, const std::string& sha256) { place_many({{&temp, sha256}}); }
+  // Makes `temp` durable under its content address `sha256` (raw bytes) and returns where it is.
+  // A file is synced, renamed into place and its directory synced (replacing identical bytes
+  // already there); an in-memory blob (MemoryBlob) is appended to a pack and the pack synced.
+  // Placing a temp file again (after a failed commit) only re-syncs; a MemoryBlob is appended again.
+  BlobLocation place(TempBlob& temp, const std::string& sha256) { return place_many({{&temp, sha256}})[0]; }
   // One blob to place.
   struct Placement {
     TempBlob* temp;
     std::string sha256;
   };
-  // place() for several blobs at once, syncing each directory once (group commit).
-  virtual void place_many(const std::vector<Placement>& blobs) = 0;
-  // Deletes the blob's bytes; absent bytes are not an error.
-  virtual void remove(const std::string& sha256) = 0;
-  // Opens the blob for reading; nullptr when its bytes are absent.
-  virtual std::unique_ptr<BlobReader> open(const std::string& sha256) = 0;
+  // place() for several blobs at once, syncing each directory and the pack once (group commit).
+  // Returns their locations, in order.
+  virtual std::vector<BlobLocation> place_many(const std::vector<Placement>& blobs) = 0;
+  // Deletes the blob's bytes; absent bytes are not an error. Packed bytes stay where they are as
+  // dead space until their pack is compacted (repack, delete_pack).
+  virtual void remove(const std::string& sha256, const BlobLocation& where = {}) = 0;
+  // Opens the blob for reading; nullptr when its bytes are absent (or the pack record at `where`
+  // is not this blob's).
+  virtual std::unique_ptr<BlobReader> open(const std::string& sha256, const BlobLocation& where = {}) = 0;
   // Deletes leftover temporary files (from crashes). Only call while no upload is running.
   virtual size_t clear_temp() = 0;
 
@@ -68,14 +84,24 @@ class BlobStore {
   // digests are reported through `stray`.
   virtual void for_each_blob(const std::function<void(const std::string&)>& fn,
                              const std::function<void(const std::string& path)>& stray) = 0;
-  // Moves a blob's bytes aside for inspection (they are no longer served).
-  virtual void quarantine(const std::string& sha256) = 0;
+  // Moves (a file) or copies (a pack record) a blob's bytes aside for inspection. A moved file is
+  // no longer served; for a packed blob the caller must stop pointing at the record.
+  virtual void quarantine(const std::string& sha256, const BlobLocation& where = {}) = 0;
   // Temporary files not modified for `age`, by path.
   virtual std::vector<std::string> stale_temp_files(std::chrono::seconds age) = 0;
   // Staging handles whose files were not modified for `age`.
   virtual std::vector<std::string> staged_older_than(std::chrono::seconds age) = 0;
   // Deletes a file reported by stale_temp_files() or for_each_blob()'s stray callback.
   virtual void remove_path(const std::string& path) = 0;
+
+  // --- packs (garbage collection)
+  // Packs no writer appends to any more, with their sizes.
+  virtual std::vector<PackInfo> sealed_packs() = 0;
+  // Copies packed blobs (verifying their SHA-256) into the pack being written, durably; returns
+  // their new locations, in order, or nullopt for a blob whose bytes did not verify (left alone).
+  virtual std::vector<std::optional<BlobLocation>> repack(const std::vector<PackedBlob>& blobs) = 0;
+  // Deletes a sealed pack once nothing refers to it; absent packs are not an error.
+  virtual void delete_pack(int64_t id) = 0;
 };
 
 }  // namespace herd

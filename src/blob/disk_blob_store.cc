@@ -11,6 +11,9 @@
 #include <system_error>
 
 #include "blob/fault_injection.h"
+#include "blob/memory_blob.h"
+#include "blob/pack_format.h"
+#include "util/digest.h"
 #include "util/hex.h"
 #include "util/random.h"
 
@@ -91,22 +94,29 @@ class DiskTempBlob : public TempBlob {
   bool placed_ = false;
 };
 
-// Reads with pread and sendfile with explicit offsets, so readers may share one descriptor.
+// Reads with pread and sendfile with explicit offsets, so readers may share one descriptor. A
+// packed blob is the range [base, base + size) of its pack file.
 class DiskBlobReader : public BlobReader {
  public:
-  explicit DiskBlobReader(std::shared_ptr<const OpenFile> file) : file_(std::move(file)) {}
-  int64_t size() const override { return file_->size; }
+  DiskBlobReader(std::shared_ptr<const OpenFile> file, int64_t base, int64_t size)
+      : file_(std::move(file)), base_(base), size_(size) {}
+  int64_t size() const override { return size_; }
   size_t read(int64_t offset, char* buf, size_t len) override {
+    if (offset >= size_) return 0;
+    len = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(len), size_ - offset));
     while (true) {
-      ssize_t n = ::pread(file_->fd, buf, len, offset);
+      ssize_t n = ::pread(file_->fd, buf, len, base_ + offset);
       if (n >= 0) return static_cast<size_t>(n);
       if (errno != EINTR) fail("read blob");
     }
   }
   int fd() const override { return file_->fd; }
+  int64_t fd_offset() const override { return base_; }
 
  private:
   std::shared_ptr<const OpenFile> file_;
+  int64_t base_;
+  int64_t size_;
 };
 
 }  // namespace
@@ -123,13 +133,15 @@ size_t open_file_cache_capacity() {
 
 }  // namespace
 
-DiskBlobStore::DiskBlobStore(std::string root)
+DiskBlobStore::DiskBlobStore(std::string root, int64_t max_pack_bytes)
     : root_(std::move(root)),
       blobs_dir_(root_ + "/blobs"),
       tmp_dir_(root_ + "/tmp"),
       staging_dir_(root_ + "/staging"),
+      packs_dir_(root_ + "/packs"),
+      packs_(packs_dir_, max_pack_bytes),
       open_files_(open_file_cache_capacity(), std::chrono::seconds(10)) {
-  for (const auto& dir : {blobs_dir_, tmp_dir_, staging_dir_})
+  for (const auto& dir : {blobs_dir_, tmp_dir_, staging_dir_, packs_dir_})
     if (make_dir(dir)) fsync_dir(root_);
   blobs_fd_ = ::open(blobs_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (blobs_fd_ < 0) fail("open " + blobs_dir_);
@@ -154,27 +166,45 @@ std::string DiskBlobStore::ensure_shard(const std::string& hex) {
   return second;
 }
 
-void DiskBlobStore::place_many(const std::vector<Placement>& blobs) {
+std::string DiskBlobStore::place_file(TempBlob& temp, const std::string& sha256) {
+  auto& t = dynamic_cast<DiskTempBlob&>(temp);
+  t.sync();
+  std::string hex = to_hex(sha256);
+  std::string dir = ensure_shard(hex);
+  std::string final_path = dir + "/" + hex;
+  if (!t.placed()) {
+    maybe_inject_fault(FaultPoint::kRename);
+    if (::rename(t.path().c_str(), final_path.c_str()) != 0) fail("rename " + t.path() + " -> " + final_path);
+    t.mark_placed(final_path);
+  }
+  return dir;
+}
+
+std::vector<BlobLocation> DiskBlobStore::place_many(const std::vector<Placement>& blobs) {
+  std::vector<BlobLocation> locations(blobs.size());
+  std::vector<PackWriter::Entry> entries;
+  std::vector<size_t> packed;
   std::vector<std::string> dirs;
-  for (const auto& [temp, sha256] : blobs) {
-    auto& t = dynamic_cast<DiskTempBlob&>(*temp);
-    t.sync();
-    std::string hex = to_hex(sha256);
-    std::string dir = ensure_shard(hex);
-    std::string final_path = dir + "/" + hex;
-    if (!t.placed()) {
-      maybe_inject_fault(FaultPoint::kRename);
-      if (::rename(t.path().c_str(), final_path.c_str()) != 0) fail("rename " + t.path() + " -> " + final_path);
-      t.mark_placed(final_path);
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    if (auto* memory = dynamic_cast<MemoryBlob*>(blobs[i].temp)) {
+      entries.push_back({&blobs[i].sha256, memory->bytes().data(), memory->bytes().size()});
+      packed.push_back(i);
+    } else {
+      dirs.push_back(place_file(*blobs[i].temp, blobs[i].sha256));
     }
-    dirs.push_back(std::move(dir));
+  }
+  if (!entries.empty()) {
+    auto at = packs_.append(entries);
+    for (size_t k = 0; k < packed.size(); ++k) locations[packed[k]] = at[k];
   }
   std::sort(dirs.begin(), dirs.end());
   dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
   for (const auto& dir : dirs) fsync_dir(dir);
+  return locations;
 }
 
-void DiskBlobStore::remove(const std::string& sha256) {
+void DiskBlobStore::remove(const std::string& sha256, const BlobLocation& where) {
+  if (where.packed()) return;  // dead space in its pack until compaction
   open_files_.erase(sha256);
   std::string path = path_of(sha256);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("unlink " + path);
@@ -200,8 +230,12 @@ std::shared_ptr<const OpenFile> open_file(const std::string& path, int dir_fd = 
 
 std::unique_ptr<BlobReader> reader_of(std::shared_ptr<const OpenFile> file) {
   if (!file) return nullptr;
-  return std::make_unique<DiskBlobReader>(std::move(file));
+  int64_t size = file->size;
+  return std::make_unique<DiskBlobReader>(std::move(file), 0, size);
 }
+
+// The descriptor cache key of pack `id` (blob keys are 32 raw bytes, so they never collide).
+std::string pack_cache_key(int64_t id) { return "pack:" + pack::file_name(id); }
 
 // Staging handles are names Herd generated: refuse anything else (never a path).
 void check_handle(const std::string& handle) {
@@ -212,7 +246,32 @@ void check_handle(const std::string& handle) {
 
 }  // namespace
 
-std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256) {
+std::shared_ptr<const OpenFile> DiskBlobStore::open_pack(int64_t id) {
+  // Records never change once written, so a cached descriptor reads the right bytes even after
+  // compaction deleted the pack (a reader may still hold its old location for a moment).
+  std::string key = pack_cache_key(id);
+  if (auto cached = open_files_.get(key)) return cached;
+  auto file = open_file(packs_dir_ + "/" + pack::file_name(id));
+  if (file) open_files_.put(key, file);
+  return file;
+}
+
+std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256, const BlobLocation& where) {
+  if (where.packed()) {
+    auto file = open_pack(where.pack);
+    if (!file || where.offset < static_cast<int64_t>(pack::kHeaderSize)) return nullptr;
+    char h[pack::kHeaderSize];
+    const int64_t at = where.offset - static_cast<int64_t>(pack::kHeaderSize);
+    ssize_t n;
+    do n = ::pread(file->fd, h, sizeof h, at);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) fail("read pack " + pack::file_name(where.pack));
+    auto header = n == static_cast<ssize_t>(sizeof h) ? pack::parse_header(h) : std::nullopt;
+    // Never serve another blob's bytes: the record must be the one asked for. (The cached size of
+    // a pack still being written is stale, so the length is checked by the reads themselves.)
+    if (!header || header->sha256 != sha256) return nullptr;
+    return std::make_unique<DiskBlobReader>(std::move(file), where.offset, static_cast<int64_t>(header->size));
+  }
   // Relative to the open blobs directory: the kernel walks three path components, not the
   // whole data directory path, on every public read.
   if (auto cached = open_files_.get(sha256)) {
@@ -253,6 +312,7 @@ void DiskBlobStore::remove_staged(const std::string& handle) {
 }
 
 size_t DiskBlobStore::clear_temp() {
+  size_t unborn = PackWriter::clear_unborn(packs_dir_);
   DIR* d = ::opendir(tmp_dir_.c_str());
   if (!d) fail("opendir " + tmp_dir_);
   size_t removed = 0;
@@ -262,7 +322,7 @@ size_t DiskBlobStore::clear_temp() {
     if (::unlink((tmp_dir_ + "/" + name).c_str()) == 0) ++removed;
   }
   ::closedir(d);
-  return removed;
+  return removed + unborn;
 }
 
 namespace {
@@ -305,10 +365,29 @@ void DiskBlobStore::for_each_blob(const std::function<void(const std::string&)>&
   }
 }
 
-void DiskBlobStore::quarantine(const std::string& sha256) {
-  open_files_.erase(sha256);
+void DiskBlobStore::quarantine(const std::string& sha256, const BlobLocation& where) {
   std::string dir = root_ + "/quarantine";
   if (make_dir(dir)) fsync_dir(root_);
+  if (where.packed()) {
+    // The record stays in its (append-only) pack; keep a copy of its bytes for inspection.
+    auto reader = open(sha256, where);
+    if (!reader) return;
+    DiskTempBlob copy(tmp_dir_);
+    std::vector<char> buf(1 << 20);
+    for (int64_t off = 0; off < reader->size();) {
+      size_t n = reader->read(off, buf.data(), buf.size());
+      if (n == 0) break;
+      copy.write(buf.data(), n);
+      off += static_cast<int64_t>(n);
+    }
+    copy.sync();
+    std::string to = dir + "/" + to_hex(sha256) + ".packed";
+    if (::rename(copy.path().c_str(), to.c_str()) != 0) fail("rename " + copy.path() + " -> " + to);
+    copy.mark_placed(to);
+    fsync_dir(dir);
+    return;
+  }
+  open_files_.erase(sha256);
   std::string from = path_of(sha256), to = dir + "/" + to_hex(sha256);
   if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) fail("rename " + from + " -> " + to);
   fsync_dir(dir);
@@ -331,6 +410,66 @@ std::vector<std::string> DiskBlobStore::staged_older_than(std::chrono::seconds a
 void DiskBlobStore::remove_path(const std::string& path) {
   if (!path.starts_with(root_ + "/")) throw std::invalid_argument("path outside the data directory: " + path);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("unlink " + path);
+}
+
+std::vector<PackInfo> DiskBlobStore::sealed_packs() {
+  std::vector<PackInfo> out;
+  for (const auto& name : list_dir(packs_dir_)) {
+    auto id = pack::id_of(name);
+    if (!id) continue;
+    std::string path = packs_dir_ + "/" + name;
+    if (PackWriter::in_use(path)) continue;
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) out.push_back({*id, static_cast<int64_t>(st.st_size)});
+  }
+  return out;
+}
+
+std::vector<std::optional<BlobLocation>> DiskBlobStore::repack(const std::vector<PackedBlob>& blobs) {
+  std::vector<std::optional<BlobLocation>> out(blobs.size());
+  // Batches of about 8 MiB: one append (and sync) each, with bounded memory.
+  constexpr size_t kBatchBytes = 8 << 20;
+  size_t next = 0;
+  while (next < blobs.size()) {
+    std::vector<std::string> bytes;
+    std::vector<size_t> indexes;
+    size_t batch = 0;
+    for (; next < blobs.size() && batch < kBatchBytes; ++next) {
+      const auto& b = blobs[next];
+      auto reader = open(b.sha256, b.location);
+      if (!reader || reader->size() != b.size) continue;
+      std::string data(static_cast<size_t>(b.size), '\0');
+      size_t got = 0;
+      while (got < data.size()) {
+        size_t n = reader->read(static_cast<int64_t>(got), data.data() + got, data.size() - got);
+        if (n == 0) break;
+        got += n;
+      }
+      Digest digest(Digest::Algorithm::kSha256);
+      digest.update(data.data(), got);
+      if (got != data.size() || digest.finish() != b.sha256) continue;  // corrupt: fsck's to report
+      batch += data.size();
+      bytes.push_back(std::move(data));
+      indexes.push_back(next);
+    }
+    if (indexes.empty()) continue;
+    std::vector<PackWriter::Entry> entries;
+    for (size_t k = 0; k < indexes.size(); ++k)
+      entries.push_back({&blobs[indexes[k]].sha256, bytes[k].data(), bytes[k].size()});
+    auto at = packs_.append(entries);
+    for (size_t k = 0; k < indexes.size(); ++k) out[indexes[k]] = at[k];
+  }
+  return out;
+}
+
+void DiskBlobStore::delete_pack(int64_t id) {
+  open_files_.erase(pack_cache_key(id));
+  std::string path = packs_dir_ + "/" + pack::file_name(id);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return;
+    fail("unlink " + path);
+  }
+  fsync_dir(packs_dir_);
 }
 
 }  // namespace herd

@@ -16,7 +16,8 @@ void add_gc_command(CLI::App& app, Common& common) {
     Config c = common.load();
     DataDir dir(c.data_dir);
     GcReport r = dir.pool().gc(grace.value_or(c.gc_grace_seconds) * 1000);
-    std::cout << "gc: removed " << r.blobs_removed << " blob(s), freed " << r.bytes_freed << " bytes\n";
+    std::cout << "gc: removed " << r.blobs_removed << " blob(s), freed " << r.bytes_freed << " bytes; deleted "
+              << r.packs_removed << " pack(s), moving " << r.blobs_repacked << " live blob(s)\n";
   });
 }
 

@@ -50,7 +50,9 @@ class BackgroundGc {
         if (int64_t n = pool_.abort_stale_multiparts(multipart_max_age_ms_))
           spdlog::info("aborted {} abandoned multipart upload(s)", n);
         GcReport r = pool_.gc(grace_ms_);
-        if (r.blobs_removed) spdlog::info("gc: removed {} blob(s), freed {} bytes", r.blobs_removed, r.bytes_freed);
+        if (r.blobs_removed || r.packs_removed)
+          spdlog::info("gc: removed {} blob(s), freed {} bytes; deleted {} pack(s), moving {} live blob(s)",
+                       r.blobs_removed, r.bytes_freed, r.packs_removed, r.blobs_repacked);
       } catch (const std::exception& e) {
         spdlog::error("gc failed: {}", e.what());
       }
@@ -82,6 +84,7 @@ void serve(const Config& c) {
   DataDir dir(c.data_dir);
   if (!dir.lock_for_serving())
     throw std::runtime_error("another herd server is already running on " + c.data_dir);
+  dir.pool().set_pack_threshold(c.pack_threshold);
   if (size_t n = dir.pool().blobs().clear_temp()) spdlog::info("removed {} unfinished upload(s) left by a crash", n);
 
   auto [host, port] = parse_listen(c.listen);

@@ -126,7 +126,7 @@ Config load_config(const std::optional<std::string>& path) {
     }
   }
   if (auto* s = root["storage"].as_table()) {
-    reject_unknown(*s, "[storage]", {"data_dir", "max_object_size", "max_concurrent_uploads"});
+    reject_unknown(*s, "[storage]", {"data_dir", "max_object_size", "max_concurrent_uploads", "pack_threshold"});
     read(*s, "storage", "data_dir", c.data_dir);
     read(*s, "storage", "max_object_size", c.s3.max_object_size);
     positive(c.s3.max_object_size, "[storage] max_object_size", 0);
@@ -134,6 +134,10 @@ Config load_config(const std::optional<std::string>& path) {
     read(*s, "storage", "max_concurrent_uploads", uploads);
     positive(uploads, "[storage] max_concurrent_uploads", 1);
     c.s3.max_concurrent_uploads = static_cast<size_t>(uploads);
+    read(*s, "storage", "pack_threshold", c.pack_threshold);
+    positive(c.pack_threshold, "[storage] pack_threshold", 0);
+    if (c.pack_threshold > 16 * 1024 * 1024)
+      throw std::runtime_error("[storage] pack_threshold must be at most 16777216 (16 MiB): packed bodies are held in memory");
   }
   if (auto* s = root["gc"].as_table()) {
     reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds"});

@@ -17,6 +17,7 @@ struct Config {
   int64_t max_connections = 4096;         // [server] max_connections: more are closed at once
   std::string log_level = "info";         // [server] log_level: trace, debug, info, warn, error
   s3::S3Options s3;                       // [server] region, [storage] max_object_size
+  int64_t pack_threshold = 256 * 1024;    // [storage] pack_threshold: PUT bodies up to this are packed; 0 = never
   int64_t gc_grace_seconds = 3600;        // [gc] grace_seconds: unreferenced this long before removal
   int64_t gc_interval_seconds = 600;      // [gc] interval_seconds: background GC period while serving
   int64_t multipart_max_age_seconds = 86400;  // [multipart] abandon_after_seconds: unfinished uploads older are aborted

@@ -172,7 +172,7 @@ asio::awaitable<void> BeastExchange::respond_blob(const Response& r, BlobReader&
   co_await send_head(res, body_follows && blob.fd() >= 0);
   if (!body_follows) co_return;
   if (blob.fd() >= 0) {
-    co_await send_file(blob.fd(), offset, length);
+    co_await send_file(blob.fd(), blob.fd_offset() + offset, length);
     co_return;
   }
   constexpr size_t kChunk = 256 * 1024;

@@ -75,15 +75,17 @@ class MetaStore {
   // the blob, replaces any previous object at (bucket, key) and releases that one's reference.
   // When the blob has no live reference (unknown, or at zero awaiting GC), `place_blob` is called
   // inside the transaction, under the store's write lock, and must make the blob's bytes durable
-  // at their final location; an exception from it aborts the commit. Throws NoSuchBucketError.
-  virtual PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) = 0;
+  // at their final location, which it returns (recorded in the blob row); an exception from it
+  // aborts the commit. Throws NoSuchBucketError.
+  virtual PutOutcome put_object(const ObjectRecord& object, const std::function<BlobLocation()>& place_blob) = 0;
   // Group commit: put_object for every entry in one transaction (one durable write for all).
   // An entry that fails alone gets its `error` and leaves no trace; the others commit. The
   // entries whose blob has no live reference are passed (as indexes) to one call of
-  // `place_blobs` inside the transaction, under the write lock; an exception from it aborts the
-  // whole group and is rethrown.
-  virtual void put_objects(std::vector<PendingPut>& puts,
-                           const std::function<void(const std::vector<size_t>&)>& place_blobs) = 0;
+  // `place_blobs` inside the transaction, under the write lock, which returns their locations (in
+  // the same order); an exception from it aborts the whole group and is rethrown.
+  virtual void put_objects(
+      std::vector<PendingPut>& puts,
+      const std::function<std::vector<BlobLocation>(const std::vector<size_t>&)>& place_blobs) = 0;
   // Removes (bucket, key), releasing its blob reference; false when it did not exist.
   virtual bool delete_object(int64_t bucket_id, const std::string& key) = 0;
   // Removes every listed key that exists, in one transaction (DeleteObjects).
@@ -112,7 +114,7 @@ class MetaStore {
   // put_object for the completed upload's object plus delete_multipart, in one transaction.
   // Returns the parts' staging handles. Throws NoSuchUploadError, NoSuchBucketError.
   virtual std::vector<std::string> complete_multipart(const std::string& upload_id, const ObjectRecord& object,
-                                                      const std::function<void()>& place_blob) = 0;
+                                                      const std::function<BlobLocation()>& place_blob) = 0;
 
   // --- blobs and garbage collection
   // True when the blob is referenced by at least one object right now (a hint: may change).
@@ -120,10 +122,24 @@ class MetaStore {
   // Blobs at zero references since before `cutoff_ms`, at most `limit`.
   virtual std::vector<std::string> gc_candidates(int64_t cutoff_ms, size_t limit) = 0;
   // In one transaction under the write lock: if the blob is still at zero references since
-  // before `cutoff_ms`, calls `remove_blob` (which deletes its bytes) and forgets it.
-  // Returns the blob's size when removed.
+  // before `cutoff_ms`, calls `remove_blob` with its location (which deletes its bytes) and forgets
+  // it. Returns the blob's size when removed.
   virtual std::optional<int64_t> gc_remove(const std::string& sha256, int64_t cutoff_ms,
-                                           const std::function<void()>& remove_blob) = 0;
+                                           const std::function<void(const BlobLocation&)>& remove_blob) = 0;
+  // Where a blob's bytes are now; nullopt when there is no blob row.
+  virtual std::optional<BlobLocation> blob_location(const std::string& sha256) = 0;
+
+  // --- packs (compaction)
+  // Live bytes and blobs of every pack holding referenced blobs (packs absent here hold none).
+  virtual std::vector<PackUsage> pack_usage() = 0;
+  // The referenced blobs stored in pack `pack`.
+  virtual std::vector<PackedBlob> packed_blobs(int64_t pack) = 0;
+  // In one transaction under the write lock: each blob still at `moves[i].first.location` now is at
+  // `moves[i].second` (blobs moved or released meanwhile are left alone).
+  virtual void relocate_blobs(const std::vector<std::pair<PackedBlob, BlobLocation>>& moves) = 0;
+  // Under the write lock: when no referenced blob is in pack `pack`, calls `delete_pack` and
+  // returns true (rows at zero references still naming it keep awaiting GC, which ignores them).
+  virtual bool forget_pack(int64_t pack, const std::function<void()>& delete_pack) = 0;
 
   virtual PoolStats stats() = 0;
 
@@ -134,6 +150,8 @@ class MetaStore {
   // Under the write lock: sets the blob's refcount to the number of objects referencing it.
   // Returns {stored, actual} when they differed (and were fixed when `repair`).
   virtual std::optional<std::pair<int64_t, int64_t>> check_refcount(const std::string& sha256, bool repair) = 0;
+  // Sets where a blob's bytes are (fsck points a quarantined packed blob at a missing file).
+  virtual void set_blob_location(const std::string& sha256, const BlobLocation& where) = 0;
   // Distinct blob digests that objects reference but that have no blob row.
   virtual std::vector<std::string> dangling_blob_references() = 0;
   // Under the write lock: when no blob row exists for `sha256`, calls `adopt` (which returns the

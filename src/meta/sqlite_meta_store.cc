@@ -10,7 +10,8 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 30000;
 
-// Schema version 1. Keys compare bytewise (BINARY collation), which is S3's UTF-8 key order.
+// Schema version 2 (version 1 lacked the blobs' pack columns; migrate() adds them). Keys compare
+// bytewise (BINARY collation), which is S3's UTF-8 key order.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tenants(
   id INTEGER PRIMARY KEY,
@@ -26,11 +27,14 @@ CREATE TABLE IF NOT EXISTS buckets(
   acl TEXT NOT NULL DEFAULT 'private');
 CREATE INDEX IF NOT EXISTS buckets_by_tenant ON buckets(tenant_id, name);
 -- One row per distinct content. refcount counts object rows; zero_since_ms is set while it is 0.
+-- pack and pack_offset say where a packed blob's bytes are (NULL: a file of its own).
 CREATE TABLE IF NOT EXISTS blobs(
   sha256 BLOB PRIMARY KEY,
   size INTEGER NOT NULL,
   refcount INTEGER NOT NULL,
-  zero_since_ms INTEGER) WITHOUT ROWID;
+  zero_since_ms INTEGER,
+  pack INTEGER,
+  pack_offset INTEGER) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_unreferenced ON blobs(zero_since_ms) WHERE refcount = 0;
 CREATE TABLE IF NOT EXISTS objects(
   bucket_id INTEGER NOT NULL REFERENCES buckets(id),
@@ -68,8 +72,37 @@ CREATE TABLE IF NOT EXISTS multipart_parts(
   staged TEXT NOT NULL,
   modified_ms INTEGER NOT NULL,
   PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
-PRAGMA user_version = 1;
 )sql";
+
+// Brings a version 1 database up to version 2, and creates what version 2 added.
+void migrate(sqlite::Connection& c) {
+  bool has_pack = false;
+  {
+    sqlite::Use s(c.prepare("SELECT COUNT(*) FROM pragma_table_info('blobs') WHERE name = 'pack'"));
+    has_pack = s->step() && s->int64(0) > 0;
+  }
+  if (!has_pack) {
+    c.exec("ALTER TABLE blobs ADD COLUMN pack INTEGER");
+    c.exec("ALTER TABLE blobs ADD COLUMN pack_offset INTEGER");
+  }
+  c.exec("CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack) WHERE pack IS NOT NULL");
+  c.exec("PRAGMA user_version = 2");
+}
+
+// Binds a location as (pack, offset) at `first` and `first + 1`: NULLs for a blob file.
+void bind_location(sqlite::Statement& s, int first, const BlobLocation& where) {
+  if (where.packed()) {
+    s.bind(first, where.pack).bind(first + 1, where.offset);
+  } else {
+    s.bind_null(first).bind_null(first + 1);
+  }
+}
+
+// The location in columns `first` (pack) and `first + 1` (offset).
+BlobLocation read_location(sqlite::Statement& s, int first) {
+  if (s.is_null(first)) return {};
+  return BlobLocation{s.int64(first), s.int64(first + 1)};
+}
 
 Tenant read_tenant(sqlite::Statement& s) {
   return Tenant{s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4)};
@@ -140,7 +173,10 @@ constexpr const char* kBucketColumns = "SELECT id, name, tenant_id, created_ms, 
 SqliteMetaStore::SqliteMetaStore(std::string path) : path_(std::move(path)) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
   c->exec(kSchema);
+  migrate(*c);
+  tx.commit();
 }
 
 SqliteMetaStore::~SqliteMetaStore() = default;
@@ -308,8 +344,8 @@ namespace {
 
 constexpr const char* kObjectColumns =
     "SELECT o.bucket_id, o.key, o.sha256, o.size, o.etag, o.modified_ms, o.content_type, o.cache_control, "
-    "o.content_disposition, o.content_encoding, o.user_meta, o.acl, o.checksum_algorithm, o.checksum, o.part_sizes "
-    "FROM objects o ";
+    "o.content_disposition, o.content_encoding, o.user_meta, o.acl, o.checksum_algorithm, o.checksum, o.part_sizes, "
+    "bl.pack, bl.pack_offset FROM objects o LEFT JOIN blobs bl ON bl.sha256 = o.sha256 ";
 
 ObjectRecord read_object(sqlite::Statement& s) {
   ObjectRecord o;
@@ -328,6 +364,7 @@ ObjectRecord read_object(sqlite::Statement& s) {
   o.meta.checksum_algorithm = s.text(12);
   o.meta.checksum = s.text(13);
   o.part_sizes = decode_part_sizes(s.text(14));
+  o.location = read_location(s, 15);
   return o;
 }
 
@@ -371,7 +408,7 @@ std::vector<ObjectSummary> SqliteMetaStore::list_objects(int64_t bucket_id, cons
   return out;
 }
 
-PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::function<void()>& place_blob) {
+PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::function<BlobLocation()>& place_blob) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
   sqlite::Transaction tx(*c);
@@ -380,8 +417,9 @@ PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::functio
   return outcome;
 }
 
-void SqliteMetaStore::put_objects(std::vector<PendingPut>& puts,
-                                  const std::function<void(const std::vector<size_t>&)>& place_blobs) {
+void SqliteMetaStore::put_objects(
+    std::vector<PendingPut>& puts,
+    const std::function<std::vector<BlobLocation>(const std::vector<size_t>&)>& place_blobs) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
   sqlite::Transaction tx(*c);
@@ -390,7 +428,10 @@ void SqliteMetaStore::put_objects(std::vector<PendingPut>& puts,
     // A savepoint per entry: one that fails is undone alone.
     c->exec("SAVEPOINT put_entry");
     try {
-      puts[i].outcome = put_object_locked(*c, puts[i].object, [&] { to_place.push_back(i); });
+      puts[i].outcome = put_object_locked(*c, puts[i].object, [&] {
+        to_place.push_back(i);
+        return BlobLocation{};  // recorded below, once placed
+      });
       c->exec("RELEASE put_entry");
     } catch (...) {
       puts[i].error = std::current_exception();
@@ -400,12 +441,21 @@ void SqliteMetaStore::put_objects(std::vector<PendingPut>& puts,
     }
   }
   // Entries are applied in order, so of several puts of new bytes only the first places them.
-  if (!to_place.empty()) place_blobs(to_place);
+  if (!to_place.empty()) {
+    auto locations = place_blobs(to_place);
+    sqlite::Use s(c->prepare("UPDATE blobs SET pack = ?, pack_offset = ? WHERE sha256 = ?"));
+    for (size_t k = 0; k < to_place.size(); ++k) {
+      if (!locations.at(k).packed()) continue;  // files need no location
+      bind_location(*s, 1, locations[k]);
+      s->bind_blob(3, puts[to_place[k]].object.sha256).run();
+      s->reset();
+    }
+  }
   tx.commit();
 }
 
 PutOutcome SqliteMetaStore::put_object_locked(sqlite::Connection& conn, const ObjectRecord& o,
-                                              const std::function<void()>& place_blob) {
+                                              const std::function<BlobLocation()>& place_blob) {
   sqlite::Connection* c = &conn;
   const int64_t now = now_ms();
   {
@@ -424,12 +474,14 @@ PutOutcome SqliteMetaStore::put_object_locked(sqlite::Connection& conn, const Ob
   } else {
     // No live reference: GC may have removed (or be about to remove) the bytes, so place ours.
     // GC removes bytes only under this same lock, so once placed they stay until released.
-    place_blob();
-    sqlite::Use(c->prepare("INSERT INTO blobs(sha256, size, refcount, zero_since_ms) VALUES(?,?,1,NULL) "
-                           "ON CONFLICT(sha256) DO UPDATE SET refcount = 1, zero_since_ms = NULL"))
-        ->bind_blob(1, o.sha256)
-        .bind(2, o.size)
-        .run();
+    BlobLocation where = place_blob();
+    sqlite::Use s(c->prepare(
+        "INSERT INTO blobs(sha256, size, refcount, zero_since_ms, pack, pack_offset) VALUES(?,?,1,NULL,?,?) "
+        "ON CONFLICT(sha256) DO UPDATE SET refcount = 1, zero_since_ms = NULL, pack = excluded.pack, "
+        "pack_offset = excluded.pack_offset"));
+    s->bind_blob(1, o.sha256).bind(2, o.size);
+    bind_location(*s, 3, where);
+    s->run();
   }
   std::optional<std::string> previous;
   {
@@ -524,20 +576,23 @@ std::vector<std::string> SqliteMetaStore::gc_candidates(int64_t cutoff_ms, size_
 }
 
 std::optional<int64_t> SqliteMetaStore::gc_remove(const std::string& sha256, int64_t cutoff_ms,
-                                                  const std::function<void()>& remove_blob) {
+                                                  const std::function<void(const BlobLocation&)>& remove_blob) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
   sqlite::Transaction tx(*c);
   int64_t size = 0;
+  BlobLocation where;
   {
-    sqlite::Use s(c->prepare("SELECT size FROM blobs WHERE sha256 = ? AND refcount = 0 AND zero_since_ms <= ?"));
+    sqlite::Use s(c->prepare(
+        "SELECT size, pack, pack_offset FROM blobs WHERE sha256 = ? AND refcount = 0 AND zero_since_ms <= ?"));
     s->bind_blob(1, sha256).bind(2, cutoff_ms);
     if (!s->step()) return std::nullopt;  // referenced again, or already gone
     size = s->int64(0);
+    where = read_location(*s, 1);
   }
   // Bytes go first: a crash before COMMIT leaves a zero-reference row without bytes, which
   // put_object treats as absent (it places the bytes again) and the next GC simply forgets.
-  remove_blob();
+  remove_blob(where);
   sqlite::Use(c->prepare("DELETE FROM blobs WHERE sha256 = ?"))->bind_blob(1, sha256).run();
   tx.commit();
   return size;

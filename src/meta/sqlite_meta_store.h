@@ -38,9 +38,9 @@ class SqliteMetaStore : public MetaStore {
   std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) override;
   std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
                                           const std::string& prefix, size_t limit) override;
-  PutOutcome put_object(const ObjectRecord& object, const std::function<void()>& place_blob) override;
+  PutOutcome put_object(const ObjectRecord& object, const std::function<BlobLocation()>& place_blob) override;
   void put_objects(std::vector<PendingPut>& puts,
-                   const std::function<void(const std::vector<size_t>&)>& place_blobs) override;
+                   const std::function<std::vector<BlobLocation>(const std::vector<size_t>&)>& place_blobs) override;
   bool delete_object(int64_t bucket_id, const std::string& key) override;
   void delete_objects(int64_t bucket_id, const std::vector<std::string>& keys) override;
   bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) override;
@@ -56,18 +56,24 @@ class SqliteMetaStore : public MetaStore {
   std::vector<MultipartUpload> multiparts_before(int64_t cutoff_ms, size_t limit) override;
   std::vector<std::string> delete_multipart(const std::string& upload_id) override;
   std::vector<std::string> complete_multipart(const std::string& upload_id, const ObjectRecord& object,
-                                              const std::function<void()>& place_blob) override;
+                                              const std::function<BlobLocation()>& place_blob) override;
 
   bool blob_is_live(const std::string& sha256) override;
   std::vector<std::string> gc_candidates(int64_t cutoff_ms, size_t limit) override;
   std::optional<int64_t> gc_remove(const std::string& sha256, int64_t cutoff_ms,
-                                   const std::function<void()>& remove_blob) override;
+                                   const std::function<void(const BlobLocation&)>& remove_blob) override;
+  std::optional<BlobLocation> blob_location(const std::string& sha256) override;
+  std::vector<PackUsage> pack_usage() override;
+  std::vector<PackedBlob> packed_blobs(int64_t pack) override;
+  void relocate_blobs(const std::vector<std::pair<PackedBlob, BlobLocation>>& moves) override;
+  bool forget_pack(int64_t pack, const std::function<void()>& delete_pack) override;
 
   PoolStats stats() override;
 
   std::vector<BlobRecord> list_blobs(const std::string& after, size_t limit) override;
   std::optional<BlobRecord> get_blob(const std::string& sha256) override;
   std::optional<std::pair<int64_t, int64_t>> check_refcount(const std::string& sha256, bool repair) override;
+  void set_blob_location(const std::string& sha256, const BlobLocation& where) override;
   std::vector<std::string> dangling_blob_references() override;
   bool adopt_blob(const std::string& sha256, const std::function<std::optional<int64_t>()>& adopt) override;
   std::vector<std::string> staged_handles() override;
@@ -89,7 +95,7 @@ class SqliteMetaStore : public MetaStore {
   void release_blob(sqlite::Connection& c, const std::string& sha256, int64_t now);
   // put_object's work inside the caller's write transaction.
   PutOutcome put_object_locked(sqlite::Connection& c, const ObjectRecord& object,
-                               const std::function<void()>& place_blob);
+                               const std::function<BlobLocation()>& place_blob);
   // delete_multipart's work inside the caller's write transaction.
   std::vector<std::string> delete_multipart_locked(sqlite::Connection& c, const std::string& upload_id);
   // Deletes one object row inside the caller's transaction; false when absent.

@@ -130,7 +130,7 @@ std::vector<std::string> SqliteMetaStore::delete_multipart(const std::string& up
 }
 
 std::vector<std::string> SqliteMetaStore::complete_multipart(const std::string& upload_id, const ObjectRecord& object,
-                                                             const std::function<void()>& place_blob) {
+                                                             const std::function<BlobLocation()>& place_blob) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
   sqlite::Transaction tx(*c);

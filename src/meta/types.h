@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "blob/blob_location.h"
+
 namespace herd {
 
 // One instance (or admin) using the pool: owns keys and buckets.
@@ -48,6 +50,7 @@ struct ObjectRecord {
   int64_t modified_ms = 0;
   ObjectMeta meta;
   std::vector<int64_t> part_sizes;  // multipart objects: each part's size, in order; empty otherwise
+  BlobLocation location;            // where the blob's bytes are (read from the blob row)
 };
 
 // The listing view of an object (no metadata).
@@ -84,6 +87,14 @@ struct BlobRecord {
   std::string sha256;  // raw 32 bytes
   int64_t size = 0;
   int64_t refcount = 0;
+  BlobLocation location;
+};
+
+// The live (referenced) contents of one pack.
+struct PackUsage {
+  int64_t pack = 0;
+  int64_t live_bytes = 0;
+  int64_t live_blobs = 0;
 };
 
 // Pool-wide counters for `herd stats`.

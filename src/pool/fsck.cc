@@ -10,8 +10,9 @@ namespace herd {
 namespace {
 
 // The SHA-256 and length of a blob's bytes; nullopt when absent.
-std::optional<std::pair<std::string, int64_t>> hash_blob(BlobStore& blobs, const std::string& sha256) {
-  auto reader = blobs.open(sha256);
+std::optional<std::pair<std::string, int64_t>> hash_blob(BlobStore& blobs, const std::string& sha256,
+                                                         const BlobLocation& where = {}) {
+  auto reader = blobs.open(sha256, where);
   if (!reader) return std::nullopt;
   Digest digest(Digest::Algorithm::kSha256);
   constexpr size_t kChunk = 1 << 20;
@@ -51,7 +52,7 @@ FsckReport fsck(Pool& pool, const FsckOptions& o) {
         ++r.wrong_refcounts;
         if (o.repair) ++r.repaired;
       }
-      auto actual = hash_blob(blobs, b.sha256);
+      auto actual = hash_blob(blobs, b.sha256, b.location);
       if (!actual) {
         // Without references the row only awaits GC, which forgets it.
         if (b.refcount > 0) ++r.missing_blobs;
@@ -60,7 +61,9 @@ FsckReport fsck(Pool& pool, const FsckOptions& o) {
         if (actual->first != b.sha256 || actual->second != b.size) {
           ++r.corrupt_blobs;
           if (o.repair) {
-            blobs.quarantine(b.sha256);
+            blobs.quarantine(b.sha256, b.location);
+            // A pack record cannot be moved aside: the row stops naming it (the bytes are missing).
+            if (b.location.packed()) meta.set_blob_location(b.sha256, {});
             ++r.repaired;
           }
         }

@@ -46,7 +46,7 @@ void GroupCommit::commit_group(const std::vector<Waiter*>& group) {
   auto place = [&](const std::vector<size_t>& indexes) {
     std::vector<BlobStore::Placement> blobs;
     for (size_t i : indexes) blobs.push_back({group[i]->temp, puts[i].object.sha256});
-    blobs_.place_many(blobs);
+    return blobs_.place_many(blobs);
   };
   try {
     meta_.put_objects(puts, place);
@@ -66,7 +66,7 @@ void GroupCommit::commit_group(const std::vector<Waiter*>& group) {
   // alone, so every one gets its own outcome.
   for (Waiter* w : group) {
     try {
-      w->outcome = meta_.put_object(*w->object, [&] { blobs_.place(*w->temp, w->object->sha256); });
+      w->outcome = meta_.put_object(*w->object, [&] { return blobs_.place(*w->temp, w->object->sha256); });
     } catch (...) {
       w->error = std::current_exception();
     }

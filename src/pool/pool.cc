@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "util/clock.h"
@@ -10,9 +11,17 @@
 
 namespace herd {
 
-std::unique_ptr<Upload> Pool::begin_upload(int64_t max_size) {
+std::unique_ptr<Upload> Pool::begin_upload(int64_t max_size, bool may_pack) {
   std::call_once(lanes_once_, [this] { lanes_ = std::make_unique<HashLanes>(std::max(1u, std::thread::hardware_concurrency())); });
-  return std::make_unique<Upload>(blobs_.create_temp(), max_size, lanes_.get());
+  return std::make_unique<Upload>(blobs_, max_size, may_pack ? pack_threshold_.load() : 0, lanes_.get());
+}
+
+std::unique_ptr<BlobReader> Pool::open_blob(const ObjectRecord& object) {
+  if (auto reader = blobs_.open(object.sha256, object.location)) return reader;
+  // Compaction may have moved the bytes since `object` was read (or cached): look again.
+  auto where = meta_.blob_location(object.sha256);
+  if (!where || *where == object.location) return nullptr;
+  return blobs_.open(object.sha256, *where);
 }
 
 ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta) {
@@ -60,7 +69,7 @@ void Pool::remove_many(int64_t bucket_id, const std::vector<std::string>& keys) 
 bool Pool::copy(const ObjectRecord& object) {
   struct BlobGone {};
   try {
-    meta_.put_object(object, [] { throw BlobGone{}; });
+    meta_.put_object(object, []() -> BlobLocation { throw BlobGone{}; });
   } catch (const BlobGone&) {
     return false;
   }
@@ -88,7 +97,8 @@ bool Pool::delete_bucket(int64_t bucket_id) {
 void Pool::sync_unless_duplicate(Upload& upload) {
   // Sync the bytes before taking the write lock unless they are (very likely) a duplicate;
   // place() syncs anyway, so a wrong guess costs time under the lock, never durability.
-  if (!meta_.blob_is_live(upload.sha256())) upload.temp().sync();
+  // A body in memory is synced with its pack, when placed.
+  if (!upload.in_memory() && !meta_.blob_is_live(upload.sha256())) upload.temp().sync();
 }
 
 void Pool::add_part(Upload& upload, PartRecord part) {
@@ -110,7 +120,7 @@ ObjectRecord Pool::complete_multipart(Upload& upload, const std::string& upload_
   o.size = upload.size();
   o.modified_ms = now_ms();
   sync_unless_duplicate(upload);
-  auto staged = meta_.complete_multipart(upload_id, o, [&] { blobs_.place(upload.temp(), o.sha256); });
+  auto staged = meta_.complete_multipart(upload_id, o, [&] { return blobs_.place(upload.temp(), o.sha256); });
   cache_.invalidate_object(o.bucket_id, o.key);
   discard_staged(staged);
   return o;
@@ -150,14 +160,38 @@ GcReport Pool::gc(int64_t grace_ms) {
   while (true) {
     auto candidates = meta_.gc_candidates(cutoff, 256);
     for (const auto& sha : candidates) {
-      if (auto size = meta_.gc_remove(sha, cutoff, [&] { blobs_.remove(sha); })) {
+      if (auto size = meta_.gc_remove(sha, cutoff, [&](const BlobLocation& where) { blobs_.remove(sha, where); })) {
         ++report.blobs_removed;
         report.bytes_freed += *size;
       }
     }
     if (candidates.size() < 256) break;
   }
+  compact_packs(report);
   return report;
+}
+
+void Pool::compact_packs(GcReport& report) {
+  std::map<int64_t, int64_t> live;  // pack -> live bytes
+  for (const auto& u : meta_.pack_usage()) live[u.pack] = u.live_bytes;
+  for (const auto& pack : blobs_.sealed_packs()) {
+    const int64_t live_bytes = live.count(pack.id) ? live[pack.id] : 0;
+    if (live_bytes > 0 && live_bytes * 2 > pack.bytes) continue;  // mostly live: keep as is
+    if (live_bytes > 0) {
+      auto blobs = meta_.packed_blobs(pack.id);
+      auto moved = blobs_.repack(blobs);
+      std::vector<std::pair<PackedBlob, BlobLocation>> moves;
+      for (size_t i = 0; i < blobs.size(); ++i)
+        if (moved[i]) moves.emplace_back(blobs[i], *moved[i]);
+      meta_.relocate_blobs(moves);
+      report.blobs_repacked += static_cast<int64_t>(moves.size());
+    }
+    // Kept when a blob could not be moved (corrupt: fsck reports it) or was referenced meanwhile.
+    if (meta_.forget_pack(pack.id, [&] { blobs_.delete_pack(pack.id); })) {
+      ++report.packs_removed;
+      report.bytes_freed += pack.bytes - live_bytes;
+    }
+  }
 }
 
 }  // namespace herd

@@ -2,6 +2,7 @@
 // The pool core: deduplicated put, delete, garbage collection and statistics, over a metadata
 // store and a blob store. Protocol layers (S3, public web, CLI) call only this for writes.
 // Thread-safe.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -19,7 +20,9 @@ namespace herd {
 // Result of one garbage collection pass.
 struct GcReport {
   int64_t blobs_removed = 0;
-  int64_t bytes_freed = 0;
+  int64_t bytes_freed = 0;     // including dead space of deleted packs
+  int64_t packs_removed = 0;   // packs deleted (after moving their live blobs)
+  int64_t blobs_repacked = 0;  // live blobs moved out of mostly dead packs
 };
 
 class Pool {
@@ -36,7 +39,14 @@ class Pool {
   std::optional<ObjectRecord> cached_object(int64_t bucket_id, const std::string& key);
 
   // Starts receiving a body of at most `max_size` bytes (hashing large chunks on two cores).
-  std::unique_ptr<Upload> begin_upload(int64_t max_size);
+  // With `may_pack`, a body declared no larger than the pack threshold is kept in memory and
+  // packed when committed (put() only: parts and assembled uploads always get files).
+  std::unique_ptr<Upload> begin_upload(int64_t max_size, bool may_pack = false);
+  // Bodies up to this many bytes are packed (default 256 KiB); 0 turns packing off.
+  void set_pack_threshold(int64_t bytes) { pack_threshold_ = bytes; }
+  // Opens an object's blob; follows the blob when compaction moved it since `object` was read.
+  // nullptr when its bytes are absent.
+  std::unique_ptr<BlobReader> open_blob(const ObjectRecord& object);
 
   // Commits a finished upload as object (bucket, key) with `meta`: references the existing blob
   // when these bytes are already stored, otherwise makes them durable first. Returns the object
@@ -57,7 +67,8 @@ class Pool {
   // Deletes an empty bucket; false when it holds objects or multipart uploads.
   bool delete_bucket(int64_t bucket_id);
 
-  // Removes blobs that have had no reference for at least `grace_ms`.
+  // Removes blobs that have had no reference for at least `grace_ms`, then compacts packs that
+  // are at least half dead space (their live blobs move to the current pack).
   GcReport gc(int64_t grace_ms);
 
   // --- multipart uploads
@@ -78,6 +89,11 @@ class Pool {
  private:
   // Syncs the upload unless its blob is already live (then place() would never run).
   void sync_unless_duplicate(Upload& upload);
+  // The packing half of gc(): rewrites or deletes sealed packs that are mostly dead space.
+  void compact_packs(GcReport& report);
+
+  static constexpr int64_t kDefaultPackThreshold = 256 * 1024;
+  std::atomic<int64_t> pack_threshold_{kDefaultPackThreshold};
 
   MetaStore& meta_;
   BlobStore& blobs_;

@@ -92,6 +92,7 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
     upload.append(data, len);
     if (checksum) checksum->update(data, len);
   };
+  upload.expect(static_cast<int64_t>(*decoded));
   std::optional<AwsChunkedDecoder> decoder;
   if (streaming) decoder.emplace(ctx.auth.chunk_signing);
   {

@@ -55,7 +55,7 @@ Op get_object(Context& ctx) {
     case ConditionResult::kProceed: break;
   }
 
-  auto blob = ctx.pool.blobs().open(object->sha256);
+  auto blob = ctx.pool.open_blob(*object);
   if (!blob || blob->size() != object->size) throw internal_error();  // invariant broken: never serve wrong bytes
 
   int64_t offset = 0, length = object->size;

@@ -165,7 +165,7 @@ Op upload_part_copy(Context& ctx) {
   int number = parse_int(ctx.query_value("partNumber"), 1, kMaxParts, "Part number");
   MultipartUpload u = upload_of(ctx, bucket);
   ObjectRecord source = copy_source_object(ctx);
-  auto blob = ctx.pool.blobs().open(source.sha256);
+  auto blob = ctx.pool.open_blob(source);
   if (!blob || blob->size() != source.size) throw internal_error();
   int64_t offset = 0, length = source.size;
   if (auto range = ctx.ex.header("x-amz-copy-source-range")) {

@@ -10,7 +10,7 @@ namespace herd::s3 {
 Op put_object(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
   ObjectMeta meta = object_meta_from_request(ctx.ex);
-  auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
+  auto upload = ctx.pool.begin_upload(ctx.options.max_object_size, /*may_pack=*/true);
   auto checksum = co_await receive_body(ctx, *upload);
   if (checksum) {
     meta.checksum_algorithm = std::string(checksum_name(checksum->algorithm));

@@ -30,7 +30,7 @@ boost::asio::awaitable<void> send(http::Exchange& ex, Pool& pool, const ObjectRe
     }
     case s3::ConditionResult::kProceed: break;
   }
-  auto blob = pool.blobs().open(object.sha256);
+  auto blob = pool.open_blob(object);
   if (!blob || blob->size() != object.size) throw s3::internal_error();
   int64_t offset = 0, length = object.size;
   unsigned status = 200;

@@ -19,7 +19,9 @@ Nothing here talks to the server process itself (starting and killing it is the 
 """
 
 import hashlib
+import os
 import random
+import sqlite3
 import threading
 import time
 import traceback
@@ -675,11 +677,52 @@ def verify_listing(observed, clients, buckets_by_tenant, by_sha, known=()):
     return anomalies
 
 
+PACK_HEADER = 48  # "HERDPAK1", size (8 bytes, little-endian), SHA-256 (32 bytes); then the bytes
+
+
+def packed_blob_locations(data_dir):
+    """{hex sha256: (pack path, offset of the bytes)} of referenced packed blobs, per the metadata."""
+    db = sqlite3.connect(os.path.join(data_dir, "herd.db"), timeout=30)
+    try:
+        rows = db.execute("SELECT sha256, pack, pack_offset FROM blobs WHERE pack IS NOT NULL AND refcount > 0")
+        return {sha.hex(): (os.path.join(data_dir, "packs", "%016x.pack" % pack), offset)
+                for sha, pack, offset in rows.fetchall()}
+    finally:
+        db.close()
+
+
+def read_pack_record(path, offset):
+    """The bytes of the pack record whose data starts at `offset`, or None when the header is not
+    a record header. Raises OSError when the pack is absent."""
+    with open(path, "rb") as f:
+        f.seek(offset - PACK_HEADER)
+        header = f.read(PACK_HEADER)
+        if len(header) != PACK_HEADER or header[:8] != b"HERDPAK1":
+            return None
+        return f.read(int.from_bytes(header[8:16], "little"))
+
+
 def blob_tree_check(blobs_dir, expected_shas):
-    """DIR/blobs holds exactly one file per expected digest, each at ab/cd/<sha256> and each
-    hashing to its name. Returns a list of anomalies."""
+    """Every expected digest is stored exactly once and nothing else is: a file at
+    blobs/ab/cd/<sha256> or the pack record the metadata names, each hashing to its name.
+    Returns a list of anomalies."""
     anomalies = []
     found = {}
+    data_dir = os.path.dirname(blobs_dir)
+    for name, (path, offset) in sorted(packed_blob_locations(data_dir).items()):
+        try:
+            data = read_pack_record(path, offset)
+        except OSError:
+            continue  # reported below as having no bytes
+        if data is None:
+            anomalies.append("blob %s: no pack record at %s@%d" % (name, path, offset))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != name:
+            anomalies.append("blob %s holds bytes hashing to %s" % (name, digest))
+        if name in found:
+            anomalies.append("blob %s is stored twice" % name)
+        found[name] = path
     for rel in h.files_under(blobs_dir):
         name = rel.split("/")[-1]
         parts = rel.split("/")
@@ -690,6 +733,8 @@ def blob_tree_check(blobs_dir, expected_shas):
             digest = hashlib.sha256(f.read()).hexdigest()
         if digest != name:
             anomalies.append("blob %s holds bytes hashing to %s" % (rel, digest))
+        if name in found:
+            anomalies.append("blob %s is stored twice" % name)
         found[name] = rel
     for sha in sorted(set(expected_shas) - set(found)):
         anomalies.append("referenced blob %s has no file" % sha)

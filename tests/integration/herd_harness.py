@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -422,11 +423,26 @@ class HerdServer:
     def tmp_dir(self):
         return os.path.join(self.data, "tmp")
 
+    @property
+    def packs_dir(self):
+        return os.path.join(self.data, "packs")
+
     def blob_files(self):
+        """Blobs stored as files of their own (large bodies), relative to blobs_dir."""
         return files_under(self.blobs_dir)
 
+    def packed_blob_names(self):
+        """Hex digests of the blobs stored in packs (small bodies) that GC has not removed yet."""
+        db = sqlite3.connect(os.path.join(self.data, "herd.db"), timeout=30)
+        try:
+            rows = db.execute("SELECT sha256 FROM blobs WHERE pack IS NOT NULL").fetchall()
+        finally:
+            db.close()
+        return sorted(r[0].hex() for r in rows)
+
     def blob_names(self):
-        return sorted(os.path.basename(p) for p in self.blob_files())
+        """Hex digests of every stored blob: files and packed."""
+        return sorted([os.path.basename(p) for p in self.blob_files()] + self.packed_blob_names())
 
     def tmp_files(self):
         return files_under(self.tmp_dir)

@@ -410,12 +410,13 @@ class VerificationSelfTest(unittest.TestCase):
         self.assertEqual(cl.verify_listing(observed, clients, {"alice": [bucket]}, by_sha), [])
         self.assertEqual(cl.blob_tree_check(server.blobs_dir, {c.sha256 for c in contents}), [])
 
-        # Damage: flip bytes of one blob (same size), remove another blob's file, delete and
-        # create objects the ledger does not know about.
+        # Damage: flip bytes of one blob (same size; 1000 bytes, so packed), remove another blob's
+        # file (2 MiB, so a file of its own), delete and create objects the ledger does not know about.
         def blob_path(c):
             return os.path.join(server.blobs_dir, c.sha256[:2], c.sha256[2:4], c.sha256)
-        with open(blob_path(contents[0]), "r+b") as f:
-            f.seek(contents[0].size // 2)
+        pack, offset = cl.packed_blob_locations(server.data)[contents[0].sha256]
+        with open(pack, "r+b") as f:
+            f.seek(offset + contents[0].size // 2)
             f.write(bytes(b ^ 0xFF for b in contents[0].data[contents[0].size // 2:][:16]))
         os.unlink(blob_path(contents[1]))
         s3.delete_object(Bucket=bucket, Key="deleted")

@@ -42,7 +42,7 @@ class DedupTestBase(unittest.TestCase):
         return stats
 
     def assertBlobs(self, contents):
-        """DIR/blobs holds exactly one file per distinct content, named by its SHA-256."""
+        """Each distinct content is stored exactly once (a file or a pack record), named by its SHA-256."""
         expected = sorted({h.sha256_hex(c) for c in contents})
         self.assertEqual(self.server.blob_names(), expected)
 
@@ -65,7 +65,7 @@ class CrossTenantDedupTest(DedupTestBase):
         stats = self.assertStats(objects=20, blobs=10, logical_bytes=2 * total, physical_bytes=total)
         self.assertIsInstance(stats.get("dedup_ratio"), (float, int))
         self.assertAlmostEqual(float(stats["dedup_ratio"]), 2.0, places=2)
-        self.assertEqual(len(self.server.blob_files()), 10)
+        self.assertEqual(len(self.server.blob_names()), 10)
         self.assertBlobs(files)
         self.assertEqual(self.server.tmp_files(), [])
 
@@ -85,9 +85,9 @@ class CrossTenantDedupTest(DedupTestBase):
         for i in range(10):
             self.b.delete_object(Bucket="bob-stuff", Key="backup/copy-of-%d" % i)
         self.assertStats(objects=0, logical_bytes=0, physical_bytes=total)
-        self.assertEqual(len(self.server.blob_files()), 10, "blobs vanished before gc")
+        self.assertEqual(len(self.server.blob_names()), 10, "blobs vanished before gc")
         self.server.gc()
-        self.assertEqual(self.server.blob_files(), [])
+        self.assertEqual(self.server.blob_names(), [])
         self.assertStats(objects=0, blobs=0, logical_bytes=0, physical_bytes=0)
         self.a.delete_bucket(Bucket="alice-media")
         self.b.delete_bucket(Bucket="bob-stuff")
@@ -161,7 +161,7 @@ class OverwriteTest(DedupTestBase):
         self.a.put_object(Bucket="again", Key="x", Body=data)
         self.a.delete_object(Bucket="again", Key="x")
         self.server.gc()
-        self.assertEqual(self.server.blob_files(), [])
+        self.assertEqual(self.server.blob_names(), [])
         self.a.put_object(Bucket="again", Key="y", Body=data)
         self.assertEqual(self.get(self.a, "again", "y"), data)
         self.assertBlobs([data])

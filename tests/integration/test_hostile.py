@@ -386,8 +386,10 @@ class KeysTest(HostileBase):
         root_after = {p for p in h.files_under(root) if not p.startswith("data" + os.sep)}
         self.assertEqual(root_after, root_before, "files appeared outside DATA")
         blob_pattern = re.compile(r"^blobs/([0-9a-f]{2})/([0-9a-f]{2})/\1\2[0-9a-f]{60}$")
+        pack_pattern = re.compile(r"^packs/[0-9a-f]{16}\.pack$")
         for rel in h.files_under(self.server.data):
             ok = (rel in ("herd.db", "herd.db-wal", "herd.db-shm", "serve.lock") or blob_pattern.match(rel)
+                  or pack_pattern.match(rel)
                   or rel.startswith("tmp/") or rel.startswith("staging/"))
             self.assertTrue(ok, "unexpected file in DATA: %r" % rel)
         with open("/etc/passwd", "rb") as f:
@@ -1155,7 +1157,7 @@ class FaultInjectionTest(unittest.TestCase):
 
     def assertNothingHalfStored(self, server, s3, bucket, staged_before, blobs_before):
         self.assertEqual(self.keys(s3, bucket), [], "an object was stored")
-        self.assertEqual(server.blob_files(), blobs_before, "a blob file was left behind")
+        self.assertEqual(server.blob_names(), blobs_before, "a blob was left behind")
         clean = h.bounded_wait(lambda: not server.tmp_files(), QUICK)
         self.assertTrue(clean, "DATA/tmp not empty: %r" % server.tmp_files())
         self.assertEqual(staging_files(server), staged_before, "DATA/staging changed")
@@ -1184,7 +1186,7 @@ class FaultInjectionTest(unittest.TestCase):
         etag = s3.upload_part(Bucket=bucket, Key="mp.bin", UploadId=upload_id, PartNumber=1, Body=part_data)["ETag"]
         staged_before = staging_files(server)
         self.assertEqual(len(staged_before), 1)
-        blobs_before = server.blob_files()
+        blobs_before = server.blob_names()
 
         self.restart(server, faults)
         s3 = server.client(alice)  # the restarted server listens on a new port
@@ -1232,7 +1234,7 @@ class FaultInjectionTest(unittest.TestCase):
         s3.abort_multipart_upload(Bucket=bucket, Key="mp2.bin", UploadId=upload2)
         self.assertEqual(sorted(self.keys(s3, bucket)), ["mp.bin", "obj.bin"])
         self.assertTrue(h.bounded_wait(lambda: not staging_files(server), QUICK), staging_files(server))
-        self.assertEqual(len(server.blob_files()), 2)
+        self.assertEqual(len(server.blob_names()), 2)
         self.fsck(server)
 
     def test_write_enospc(self):
@@ -1267,7 +1269,7 @@ class FaultInjectionTest(unittest.TestCase):
         self.assertEqual(sorted(self.keys(s3, "flaky")), sorted(stored))
         for key, data in stored.items():
             self.assertEqual(s3.get_object(Bucket="flaky", Key=key)["Body"].read(), data)
-        self.assertEqual(len(server.blob_files()), len(stored))
+        self.assertEqual(len(server.blob_names()), len(stored))
         self.assertTrue(h.bounded_wait(lambda: not server.tmp_files(), QUICK), server.tmp_files())
         self.restart(server)
         self.fsck(server)

@@ -728,14 +728,18 @@ class FileModesTest(unittest.TestCase):
                     self.assertEqual(mode_of(path), 0o600, "%s is %s" % (path, oct(mode_of(path))))
 
     def test_blobs_0600(self):
-        blobs = self.server.blob_files()
+        blobs = self.server.blob_names()
         self.assertEqual(len(blobs), 2, blobs)
-        for rel in blobs:
-            with self.subTest(blob=rel):
-                self.assertEqual(mode_of(os.path.join(self.server.blobs_dir, rel)), 0o600)
-        for dirpath, _dirs, _files in os.walk(self.server.blobs_dir):
-            with self.subTest(dir=dirpath):
-                self.assertEqual(mode_of(dirpath), 0o700, "%s is %s" % (dirpath, oct(mode_of(dirpath))))
+        files = [os.path.join(self.server.blobs_dir, rel) for rel in self.server.blob_files()]
+        files += [os.path.join(self.server.packs_dir, rel) for rel in h.files_under(self.server.packs_dir)]
+        self.assertTrue(files)
+        for path in files:
+            with self.subTest(blob=path):
+                self.assertEqual(mode_of(path), 0o600)
+        for top in (self.server.blobs_dir, self.server.packs_dir):
+            for dirpath, _dirs, _files in os.walk(top):
+                with self.subTest(dir=dirpath):
+                    self.assertEqual(mode_of(dirpath), 0o700, "%s is %s" % (dirpath, oct(mode_of(dirpath))))
 
     def test_staged_parts_0600(self):
         staging = os.path.join(self.server.data, "staging")

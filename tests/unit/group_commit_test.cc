@@ -29,7 +29,7 @@ using testing_support::ScratchDir;
 class GatedBlobStore : public DiskBlobStore {
  public:
   using DiskBlobStore::DiskBlobStore;
-  void place_many(const std::vector<Placement>& blobs) override {
+  std::vector<BlobLocation> place_many(const std::vector<Placement>& blobs) override {
     {
       std::unique_lock lock(mu_);
       ++calls_;
@@ -37,7 +37,7 @@ class GatedBlobStore : public DiskBlobStore {
       cv_.wait(lock, [&] { return open_; });
     }
     if (fail_) throw std::runtime_error("disk full");
-    DiskBlobStore::place_many(blobs);
+    return DiskBlobStore::place_many(blobs);
   }
   void hold() {
     std::lock_guard lock(mu_);
@@ -136,7 +136,7 @@ TEST_F(GroupCommitTest, DuplicatesInOneGroupPlaceTheBytesOnce) {
   std::vector<size_t> placed;
   meta_.put_objects(puts, [&](const std::vector<size_t>& indexes) {
     placed = indexes;
-    blobs_.place_many({{a.temp.get(), a.object.sha256}, {c.temp.get(), c.object.sha256}});
+    return blobs_.place_many({{a.temp.get(), a.object.sha256}, {c.temp.get(), c.object.sha256}});
   });
   EXPECT_EQ(placed, (std::vector<size_t>{0, 2}));
   EXPECT_FALSE(puts[0].outcome.deduplicated);
@@ -152,7 +152,7 @@ TEST_F(GroupCommitTest, AMemberFailingAloneLeavesTheOthersCommitted) {
   std::vector<size_t> placed;
   meta_.put_objects(puts, [&](const std::vector<size_t>& indexes) {
     placed = indexes;
-    blobs_.place_many({{a.temp.get(), a.object.sha256}, {c.temp.get(), c.object.sha256}});
+    return blobs_.place_many({{a.temp.get(), a.object.sha256}, {c.temp.get(), c.object.sha256}});
   });
   EXPECT_EQ(placed, (std::vector<size_t>{0, 2}));
   EXPECT_FALSE(puts[0].error);

@@ -79,7 +79,7 @@ class SqliteMetaStoreTest : public ::testing::Test {
     o.meta = std::move(m);
     return meta_.put_object(o, [&] {
       ++places_;
-      blobs_.place(*temp, o.sha256);
+      return blobs_.place(*temp, o.sha256);
     });
   }
 
@@ -326,7 +326,7 @@ TEST_F(SqliteMetaStoreTest, FailedPlacementAbortsTheCommit) {
   int64_t b = make_bucket(make_tenant("t"), "bucket");
   put(b, "k", "old");
   ObjectRecord o = record(b, "k", "replacement");
-  EXPECT_THROW(meta_.put_object(o, [] { throw std::runtime_error("disk full"); }), std::runtime_error);
+  EXPECT_THROW(meta_.put_object(o, []() -> BlobLocation { throw std::runtime_error("disk full"); }), std::runtime_error);
   auto kept = meta_.get_object(b, "k");
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->sha256, sha256("old"));
@@ -389,14 +389,14 @@ TEST_F(SqliteMetaStoreTest, GcCandidatesRespectTheCutoff) {
   EXPECT_TRUE(meta_.gc_candidates(now_ms(), 0).empty());
 
   int removes = 0;
-  EXPECT_FALSE(meta_.gc_remove(sha, before_delete - 60000, [&] { ++removes; }).has_value());
+  EXPECT_FALSE(meta_.gc_remove(sha, before_delete - 60000, [&](const BlobLocation&) { ++removes; }).has_value());
   EXPECT_EQ(removes, 0);
-  EXPECT_FALSE(meta_.gc_remove(sha256("kept"), now_ms(), [&] { ++removes; }).has_value());  // live
+  EXPECT_FALSE(meta_.gc_remove(sha256("kept"), now_ms(), [&](const BlobLocation&) { ++removes; }).has_value());  // live
   EXPECT_EQ(removes, 0);
 
-  auto freed = meta_.gc_remove(sha, now_ms(), [&] {
+  auto freed = meta_.gc_remove(sha, now_ms(), [&](const BlobLocation& where) {
     ++removes;
-    blobs_.remove(sha);
+    blobs_.remove(sha, where);
   });
   ASSERT_TRUE(freed.has_value());
   EXPECT_EQ(*freed, 7);
@@ -407,9 +407,9 @@ TEST_F(SqliteMetaStoreTest, GcCandidatesRespectTheCutoff) {
   EXPECT_EQ(st.blobs, 1);
   EXPECT_EQ(st.reclaimable_blobs, 0);
   // Already gone.
-  EXPECT_FALSE(meta_.gc_remove(sha, now_ms(), [&] { ++removes; }).has_value());
+  EXPECT_FALSE(meta_.gc_remove(sha, now_ms(), [&](const BlobLocation&) { ++removes; }).has_value());
   EXPECT_EQ(removes, 1);
-  EXPECT_FALSE(meta_.gc_remove(sha256("never stored"), now_ms(), [&] { ++removes; }).has_value());
+  EXPECT_FALSE(meta_.gc_remove(sha256("never stored"), now_ms(), [&](const BlobLocation&) { ++removes; }).has_value());
   EXPECT_EQ(removes, 1);
 }
 
@@ -421,7 +421,7 @@ TEST_F(SqliteMetaStoreTest, GcRemoveSkipsABlobReferencedAgain) {
   ASSERT_EQ(candidates.size(), 1u);
   put(b, "k2", "bytes");  // referenced again between listing and removal
   int removes = 0;
-  EXPECT_FALSE(meta_.gc_remove(candidates[0], now_ms(), [&] { ++removes; }).has_value());
+  EXPECT_FALSE(meta_.gc_remove(candidates[0], now_ms(), [&](const BlobLocation&) { ++removes; }).has_value());
   EXPECT_EQ(removes, 0);
   EXPECT_NE(blobs_.open(sha256("bytes")), nullptr);
   EXPECT_EQ(blob_refcounts()[sha256("bytes")], 1);
@@ -431,7 +431,7 @@ TEST_F(SqliteMetaStoreTest, GcRemoveAbortsWhenRemovalFails) {
   int64_t b = make_bucket(make_tenant("t"), "bucket");
   put(b, "k", "bytes");
   ASSERT_TRUE(meta_.delete_object(b, "k"));
-  EXPECT_THROW(meta_.gc_remove(sha256("bytes"), now_ms(), [] { throw std::runtime_error("EIO"); }),
+  EXPECT_THROW(meta_.gc_remove(sha256("bytes"), now_ms(), [](const BlobLocation&) { throw std::runtime_error("EIO"); }),
                std::runtime_error);
   EXPECT_EQ(meta_.stats().reclaimable_blobs, 1);  // still known, retried next pass
   EXPECT_EQ(meta_.gc_candidates(now_ms(), 10).size(), 1u);
@@ -546,7 +546,7 @@ TEST_F(SqliteMetaStoreTest, EveryObjectFieldRoundTrips) {
   o.meta.checksum = "AAAAAA==";
   auto temp = blobs_.create_temp();
   temp->write(bytes.data(), bytes.size());
-  meta_.put_object(o, [&] { blobs_.place(*temp, o.sha256); });
+  meta_.put_object(o, [&] { return blobs_.place(*temp, o.sha256); });
 
   auto got = meta_.get_object(b, o.key);
   ASSERT_TRUE(got.has_value());
@@ -631,7 +631,7 @@ TEST_F(SqliteMetaStoreTest, ConcurrentWritersThroughTwoStoresKeepCountsExact) {
       for (int i = 0; i < 30; ++i) {
         const std::string& bytes = contents[(id + i) % contents.size()];
         ObjectRecord o = record(b, "w" + std::to_string(id) + "/" + std::to_string(i % 10), bytes);
-        store.put_object(o, [] {});
+        store.put_object(o, [] { return BlobLocation{}; });
         if (i % 4 == 3) store.delete_object(b, "w" + std::to_string(id) + "/" + std::to_string((i + 5) % 10));
       }
     } catch (const std::exception& e) {
