@@ -120,6 +120,7 @@ void serve(const Config& c) {
 
   io.run();
   blocking.join();
+  dir.pool().drain_commits();  // their completions post to the I/O contexts, which die next
 }
 
 }  // namespace

@@ -2,31 +2,64 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+
 namespace herd {
 
+GroupCommit::GroupCommit(MetaStore& meta, BlobStore& blobs)
+    : meta_(meta), blobs_(blobs), committer_([this] { run(); }) {}
+
+GroupCommit::~GroupCommit() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_one();
+  committer_.join();
+}
+
+void GroupCommit::submit(const ObjectRecord& object, TempBlob& temp, Done done) {
+  bool wake;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(Waiter{&object, &temp, std::move(done), {}, nullptr});
+    // A running group picks the queue up when it ends; only an idle committer needs waking.
+    wake = !committing_ && queue_.size() == 1;
+  }
+  if (wake) work_.notify_one();
+}
+
 PutOutcome GroupCommit::commit(const ObjectRecord& object, TempBlob& temp) {
-  Waiter self{&object, &temp, {}, nullptr};
+  std::promise<PutOutcome> result;
+  submit(object, temp, [&](PutOutcome outcome, std::exception_ptr error) {
+    if (error) result.set_exception(error);
+    else result.set_value(outcome);
+  });
+  return result.get_future().get();
+}
+
+void GroupCommit::drain() {
   std::unique_lock lock(mu_);
-  queue_.push_back(&self);
-  while (!self.done) {
-    if (leading_) {
-      cv_.wait(lock);
-      continue;
-    }
-    leading_ = true;
-    std::vector<Waiter*> group;
+  idle_.wait(lock, [&] { return queue_.empty() && !committing_; });
+}
+
+void GroupCommit::run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, with nothing left to commit
+    std::vector<Waiter> group;
     group.swap(queue_);
+    committing_ = true;
     lock.unlock();
     commit_group(group);
+    for (auto& w : group) w.done(w.outcome, w.error);
     lock.lock();
+    committing_ = false;
     stats_.commits += group.size();
     ++stats_.groups;
-    leading_ = false;
-    for (Waiter* w : group) w->done = true;
-    cv_.notify_all();
+    if (queue_.empty()) idle_.notify_all();
   }
-  if (self.error) std::rethrow_exception(self.error);
-  return self.outcome;
 }
 
 GroupCommit::Stats GroupCommit::stats() const {
@@ -39,36 +72,36 @@ size_t GroupCommit::queued() const {
   return queue_.size();
 }
 
-void GroupCommit::commit_group(const std::vector<Waiter*>& group) {
+void GroupCommit::commit_group(std::vector<Waiter>& group) {
   std::vector<PendingPut> puts;
   puts.reserve(group.size());
-  for (Waiter* w : group) puts.push_back(PendingPut{*w->object, {}, nullptr});
+  for (const Waiter& w : group) puts.push_back(PendingPut{*w.object, {}, nullptr});
   auto place = [&](const std::vector<size_t>& indexes) {
     std::vector<BlobStore::Placement> blobs;
-    for (size_t i : indexes) blobs.push_back({group[i]->temp, puts[i].object.sha256});
+    for (size_t i : indexes) blobs.push_back({group[i].temp, puts[i].object.sha256});
     return blobs_.place_many(blobs);
   };
   try {
     meta_.put_objects(puts, place);
     for (size_t i = 0; i < group.size(); ++i) {
-      group[i]->outcome = puts[i].outcome;
-      group[i]->error = puts[i].error;
+      group[i].outcome = puts[i].outcome;
+      group[i].error = puts[i].error;
     }
     return;
   } catch (const std::exception& e) {
     if (group.size() == 1) {
-      group[0]->error = std::current_exception();
+      group[0].error = std::current_exception();
       return;
     }
     spdlog::warn("group commit of {} objects failed ({}): committing them one by one", group.size(), e.what());
   }
   // One member may have spoiled the group (say, its blob could not be placed): commit each
   // alone, so every one gets its own outcome.
-  for (Waiter* w : group) {
+  for (Waiter& w : group) {
     try {
-      w->outcome = meta_.put_object(*w->object, [&] { return blobs_.place(*w->temp, w->object->sha256); });
+      w.outcome = meta_.put_object(*w.object, [&] { return blobs_.place(*w.temp, w.object->sha256); });
     } catch (...) {
-      w->error = std::current_exception();
+      w.error = std::current_exception();
     }
   }
 }

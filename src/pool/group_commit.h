@@ -1,11 +1,14 @@
 #pragma once
 // Group commit: concurrent PutObject commits share one metadata transaction, so N uploads
-// finishing together cost one durable metadata write (and one sync per blob directory) instead
-// of N. The first committer to find no commit running leads: it takes every queued commit,
-// including its own, and commits them together while the next ones queue up. No extra thread.
+// finishing together cost one durable metadata write (and one pack sync, one sync per blob
+// directory) instead of N. A committer thread takes every queued commit into one group and
+// commits it while the next ones queue up. Submitting never blocks the caller, so an I/O thread
+// can hand a commit over and serve other connections until it is durable.
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "blob/blob_store.h"
@@ -15,12 +18,22 @@ namespace herd {
 
 class GroupCommit {
  public:
-  GroupCommit(MetaStore& meta, BlobStore& blobs) : meta_(meta), blobs_(blobs) {}
+  GroupCommit(MetaStore& meta, BlobStore& blobs);
+  // Finishes the queued commits, then stops the committer.
+  ~GroupCommit();
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
 
-  // Commits `object`, whose bytes are `temp` (placed when the blob has no live reference), together
-  // with the commits other threads make meanwhile. Blocks until it is durable, then returns as
-  // MetaStore::put_object would, or throws what it would.
+  // Called on the committer thread once a commit is durable (error empty), or failed (outcome as
+  // MetaStore::put_object would return it, error what it would throw).
+  using Done = std::function<void(PutOutcome outcome, std::exception_ptr error)>;
+  // Queues a commit of `object`, whose bytes are `temp` (placed when the blob has no live
+  // reference). Both must stay alive until `done` has run.
+  void submit(const ObjectRecord& object, TempBlob& temp, Done done);
+  // submit(), then blocks until it is done; returns or throws as MetaStore::put_object would.
   PutOutcome commit(const ObjectRecord& object, TempBlob& temp);
+  // Blocks until every commit submitted so far is done.
+  void drain();
 
   // Commits so far, and the groups they formed (commits / groups is the mean group size).
   struct Stats {
@@ -35,20 +48,25 @@ class GroupCommit {
   struct Waiter {
     const ObjectRecord* object;
     TempBlob* temp;
+    Done done;
     PutOutcome outcome;
     std::exception_ptr error;
-    bool done = false;
   };
+  // The committer thread: commits groups until stopped with nothing queued.
+  void run();
   // Commits a group, filling in each waiter's outcome or error.
-  void commit_group(const std::vector<Waiter*>& group);
+  void commit_group(std::vector<Waiter>& group);
 
   MetaStore& meta_;
   BlobStore& blobs_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Waiter*> queue_;
-  bool leading_ = false;  // a leader is committing a group
+  std::condition_variable work_;  // the committer waits here for commits
+  std::condition_variable idle_;  // drain() waits here for the committer
+  std::vector<Waiter> queue_;
+  bool committing_ = false;
+  bool stopping_ = false;
   Stats stats_;
+  std::thread committer_;
 };
 
 }  // namespace herd

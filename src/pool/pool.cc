@@ -24,7 +24,7 @@ std::unique_ptr<BlobReader> Pool::open_blob(const ObjectRecord& object) {
   return blobs_.open(object.sha256, *where);
 }
 
-ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta) {
+ObjectRecord Pool::record_of(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta) {
   ObjectRecord o;
   o.bucket_id = bucket_id;
   o.key = key;
@@ -33,10 +33,24 @@ ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key
   o.etag = to_hex(upload.md5());
   o.modified_ms = now_ms();
   o.meta = std::move(meta);
+  return o;
+}
+
+ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta) {
+  ObjectRecord o = record_of(upload, bucket_id, key, std::move(meta));
   sync_unless_duplicate(upload);
   group_commit_.commit(o, upload.temp());
   cache_.invalidate_object(bucket_id, key);
   return o;
+}
+
+void Pool::put_async(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta, PutDone done) {
+  auto o = std::make_shared<ObjectRecord>(record_of(upload, bucket_id, key, std::move(meta)));
+  TempBlob& temp = upload.temp();
+  group_commit_.submit(*o, temp, [this, o, done = std::move(done)](PutOutcome, std::exception_ptr error) {
+    if (!error) cache_.invalidate_object(o->bucket_id, o->key);
+    done(std::move(*o), error);
+  });
 }
 
 std::optional<Bucket> Pool::cached_bucket(const std::string& name) {

@@ -4,6 +4,7 @@
 // Thread-safe.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,8 @@ struct GcReport {
 class Pool {
  public:
   Pool(MetaStore& meta, BlobStore& blobs) : meta_(meta), blobs_(blobs), group_commit_(meta, blobs) {}
+  // Waits for the commits in flight (their completions use the cache).
+  ~Pool() { drain_commits(); }
 
   // Reads go to the metadata store directly; every change goes through the methods below,
   // which keep the lookup cache (used by public reads) coherent.
@@ -53,6 +56,14 @@ class Pool {
   // as stored. Concurrent puts commit as a group (GroupCommit). Blocks until durable.
   // Throws NoSuchBucketError when the bucket vanished meanwhile.
   ObjectRecord put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta);
+  // put() without blocking, for bodies kept in memory (Upload::in_memory()), which are synced
+  // with their pack: `done` runs on the committer thread with the object as stored, or with the
+  // error put() would throw. `upload` must stay alive until then. (A file upload works too, but
+  // its fsync would then hold up the committer.)
+  using PutDone = std::function<void(ObjectRecord stored, std::exception_ptr error)>;
+  void put_async(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta, PutDone done);
+  // Blocks until every commit submitted so far is done (before shutting down what `done` uses).
+  void drain_commits() { group_commit_.drain(); }
 
   // Deletes an object and releases its blob reference; false when absent.
   bool remove(int64_t bucket_id, const std::string& key);
@@ -87,6 +98,8 @@ class Pool {
   void discard_staged(const std::vector<std::string>& handles);
 
  private:
+  // The object record a finished upload commits as.
+  static ObjectRecord record_of(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta);
   // Syncs the upload unless its blob is already live (then place() would never run).
   void sync_unless_duplicate(Upload& upload);
   // The packing half of gc(): rewrites or deletes sealed packs that are mostly dead space.

@@ -1,11 +1,43 @@
 // PutObject: streams the body into the pool (hashing as it goes), verifies what the client
 // promised, then commits the deduplicated object.
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
 #include "s3/body.h"
 #include "s3/error.h"
 #include "s3/object_meta.h"
 #include "s3/operations.h"
 
 namespace herd::s3 {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// Pool::put_async as an awaitable: the coroutine resumes on its own executor once the commit is
+// durable, without holding a thread meanwhile.
+asio::awaitable<ObjectRecord> commit_in_background(Pool& pool, Upload& upload, int64_t bucket_id,
+                                                   const std::string& key, ObjectMeta& meta) {
+  auto initiate = [&](auto handler) {
+    auto executor = asio::get_associated_executor(handler);
+    auto work = asio::make_work_guard(executor);
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    pool.put_async(upload, bucket_id, key, std::move(meta),
+                   [shared, work](ObjectRecord stored, std::exception_ptr error) mutable {
+                     auto executor = work.get_executor();
+                     asio::post(executor, [shared, error, stored = std::move(stored)]() mutable {
+                       (*shared)(error, std::move(stored));
+                     });
+                     work.reset();
+                   });
+  };
+  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, ObjectRecord)>(
+      initiate, asio::use_awaitable);
+  co_return co_await std::move(op);
+}
+
+}  // namespace
 
 Op put_object(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
@@ -16,14 +48,19 @@ Op put_object(Context& ctx) {
     meta.checksum_algorithm = std::string(checksum_name(checksum->algorithm));
     meta.checksum = checksum->value;
   }
-  auto commit = [&] {
-    try {
-      return ctx.pool.put(*upload, bucket.id, ctx.key, std::move(meta));
-    } catch (const NoSuchBucketError&) {
-      throw no_such_bucket();
+  ObjectRecord stored;
+  try {
+    if (upload->in_memory()) {
+      // Nothing to sync before the group commit: hand it over without taking a blocking thread.
+      auto commit = commit_in_background(ctx.pool, *upload, bucket.id, ctx.key, meta);
+      stored = co_await std::move(commit);
+    } else {
+      auto commit = [&] { return ctx.pool.put(*upload, bucket.id, ctx.key, std::move(meta)); };
+      stored = co_await ctx.blocking.run(commit);
     }
-  };
-  ObjectRecord stored = co_await ctx.blocking.run(commit);
+  } catch (const NoSuchBucketError&) {
+    throw no_such_bucket();
+  }
   auto h = s3_headers(ctx, false);
   h.emplace_back("ETag", "\"" + stored.etag + "\"");
   if (checksum) h.emplace_back(checksum_header(checksum->algorithm), checksum->value);

@@ -106,7 +106,7 @@ class GroupCommitTest : public ::testing::Test {
 TEST_F(GroupCommitTest, CommitsQueuedWhileAGroupRunsFormTheNextGroup) {
   GroupCommit group(meta_, blobs_);
   constexpr int kFollowers = 15;
-  blobs_.hold();  // the first commit leads, then waits inside its placement
+  blobs_.hold();  // the committer takes the first commit alone, then waits inside its placement
   std::vector<Prepared> prepared;
   for (int i = 0; i <= kFollowers; ++i) prepared.push_back(prepare("k" + std::to_string(i), "bytes " + std::to_string(i)));
   std::thread leader([&] { group.commit(prepared[0].object, *prepared[0].temp); });
@@ -176,6 +176,33 @@ TEST_F(GroupCommitTest, AGroupThatCannotPlaceItsBytesCommitsNothingAndEachMember
   group.commit(a.object, *a.temp);
   EXPECT_TRUE(meta_.get_object(bucket_, "a"));
   EXPECT_EQ(blob_files(), 1u);
+}
+
+TEST_F(GroupCommitTest, SubmitReturnsAtOnceAndCallsBackWhenDone) {
+  GroupCommit group(meta_, blobs_);
+  blobs_.hold();  // placements wait: a blocking submit would hang here
+  auto a = prepare("a", "one"), gone = prepare("x", "two", /*bucket=*/987654);
+  std::atomic<int> done{0};
+  std::exception_ptr gone_error;
+  std::thread::id committer;
+  group.submit(a.object, *a.temp, [&](PutOutcome outcome, std::exception_ptr error) {
+    EXPECT_FALSE(error);
+    EXPECT_FALSE(outcome.deduplicated);
+    committer = std::this_thread::get_id();
+    ++done;
+  });
+  group.submit(gone.object, *gone.temp, [&](PutOutcome, std::exception_ptr error) {
+    gone_error = error;
+    ++done;
+  });
+  EXPECT_EQ(done.load(), 0);
+  blobs_.release();
+  group.drain();
+  EXPECT_EQ(done.load(), 2);
+  EXPECT_NE(committer, std::this_thread::get_id());
+  ASSERT_TRUE(gone_error);
+  EXPECT_THROW(std::rethrow_exception(gone_error), NoSuchBucketError);
+  EXPECT_TRUE(meta_.get_object(bucket_, "a"));
 }
 
 TEST_F(GroupCommitTest, ADuplicateOfALiveBlobPlacesNothing) {
