@@ -74,7 +74,8 @@ std::optional<uint64_t> decoded_length(const http::Exchange& ex) {
 
 }  // namespace
 
-boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, Upload& upload) {
+boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, Upload& upload,
+                                                                 std::optional<UploadSlots::Slot>* keep) {
   http::Exchange& ex = ctx.ex;
   const bool streaming =
       ctx.auth.payload == PayloadMode::kStreamingSigned || ctx.auth.payload == PayloadMode::kStreamingUnsigned;
@@ -109,6 +110,7 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
       else sink(buf, n);
     }
     upload.finish();
+    if (keep) keep->emplace(std::move(slot));
   }
 
   if (decoder && (!decoder->done() || decoder->decoded_size() != *decoded)) throw incomplete_body();

@@ -23,11 +23,13 @@ struct BodyChecksum {
 };
 
 // Streams the request body into `upload` (which is finished on return), holding an upload slot
-// meanwhile. Returns the checksum
+// meanwhile. With `keep`, the slot stays held afterwards (moved into *keep), so that a body kept
+// in memory counts against the slots until the caller has committed it. Returns the checksum
 // the client asked for, if any, after verifying it. Throws s3::Error (IncompleteBody,
 // XAmzContentSHA256Mismatch, SignatureDoesNotMatch, BadDigest, InvalidDigest, EntityTooLarge,
 // MissingContentLength, InvalidRequest); nothing has been committed when it throws.
-boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, Upload& upload);
+boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, Upload& upload,
+                                                                 std::optional<UploadSlots::Slot>* keep = nullptr);
 
 // The same promises checked on a small body held in memory (XML requests such as DeleteObjects):
 // signed SHA-256, Content-MD5 and (when `check_flexible_checksum`) an x-amz-checksum-* header.

@@ -43,7 +43,9 @@ Op put_object(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
   ObjectMeta meta = object_meta_from_request(ctx.ex);
   auto upload = ctx.pool.begin_upload(ctx.options.max_object_size, /*may_pack=*/true);
-  auto checksum = co_await receive_body(ctx, *upload);
+  // The slot stays held until the commit is done: a body in memory is bounded by the slots too.
+  std::optional<UploadSlots::Slot> slot;
+  auto checksum = co_await receive_body(ctx, *upload, &slot);
   if (checksum) {
     meta.checksum_algorithm = std::string(checksum_name(checksum->algorithm));
     meta.checksum = checksum->value;
@@ -61,6 +63,7 @@ Op put_object(Context& ctx) {
   } catch (const NoSuchBucketError&) {
     throw no_such_bucket();
   }
+  slot.reset();
   auto h = s3_headers(ctx, false);
   h.emplace_back("ETag", "\"" + stored.etag + "\"");
   if (checksum) h.emplace_back(checksum_header(checksum->algorithm), checksum->value);
