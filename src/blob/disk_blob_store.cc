@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "blob/fault_injection.h"
+#include "blob/file_ops.h"
 #include "blob/memory_blob.h"
 #include "blob/pack_format.h"
 #include "util/digest.h"
@@ -19,26 +20,11 @@
 
 namespace herd {
 
+using file_ops::fail;
+using file_ops::fsync_dir;
+using file_ops::make_dir;
+
 namespace {
-
-[[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
-
-void fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) fail("open " + dir);
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (rc != 0) fail("fsync " + dir);
-}
-
-// mkdir that tolerates an existing directory; returns true when it created one.
-bool make_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) == 0) return true;
-  if (errno == EEXIST) return false;
-  fail("mkdir " + dir);
-}
 
 class DiskTempBlob : public TempBlob {
  public:
@@ -247,8 +233,8 @@ void check_handle(const std::string& handle) {
 }  // namespace
 
 std::shared_ptr<const OpenFile> DiskBlobStore::open_pack(int64_t id) {
-  // Records never change once written, so a cached descriptor reads the right bytes even after
-  // compaction deleted the pack (a reader may still hold its old location for a moment).
+  // Records never change once written, so no link check is needed: a descriptor already handed
+  // out keeps reading the right bytes even after compaction deleted the pack.
   std::string key = pack_cache_key(id);
   if (auto cached = open_files_.get(key)) return cached;
   auto file = open_file(packs_dir_ + "/" + pack::file_name(id));

@@ -4,7 +4,8 @@
 // reads the right bytes. The store drops an entry when it removes or quarantines that blob, and
 // reopens one whose file lost its last link (unlinked or replaced by anyone); entries also expire
 // after `ttl`, which bounds how long a blob moved aside by another process (herd fsck --repair)
-// is still served. Thread-safe.
+// is still served. Pack files are cached the same way (their records never change either).
+// Thread-safe.
 #include <chrono>
 #include <cstdint>
 #include <memory>

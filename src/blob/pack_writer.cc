@@ -12,24 +12,16 @@
 #include <system_error>
 
 #include "blob/fault_injection.h"
+#include "blob/file_ops.h"
 #include "blob/pack_format.h"
 #include "util/random.h"
 
 namespace herd {
 
+using file_ops::fail;
+using file_ops::fsync_dir;
+
 namespace {
-
-[[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
-
-void fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) fail("open " + dir);
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (rc != 0) fail("fsync " + dir);
-}
 
 constexpr const char* kUnbornSuffix = ".unborn";
 
