@@ -15,10 +15,11 @@
 
 namespace herd {
 
-// A pack file's identity and size, for compaction.
+// A pack file's identity and size.
 struct PackInfo {
   int64_t id = 0;
   int64_t bytes = 0;
+  bool sealed = false;  // no writer appends to it any more (it may be compacted)
 };
 
 // Bytes being received, not yet addressable. Dropping it without place() discards them.
@@ -95,8 +96,8 @@ class BlobStore {
   virtual void remove_path(const std::string& path) = 0;
 
   // --- packs (garbage collection)
-  // Packs no writer appends to any more, with their sizes.
-  virtual std::vector<PackInfo> sealed_packs() = 0;
+  // Every pack file, with its size and whether it is sealed.
+  virtual std::vector<PackInfo> packs() = 0;
   // Copies packed blobs (verifying their SHA-256) into the pack being written, durably; returns
   // their new locations, in order, or nullopt for a blob whose bytes did not verify (left alone).
   virtual std::vector<std::optional<BlobLocation>> repack(const std::vector<PackedBlob>& blobs) = 0;

@@ -398,15 +398,14 @@ void DiskBlobStore::remove_path(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("unlink " + path);
 }
 
-std::vector<PackInfo> DiskBlobStore::sealed_packs() {
+std::vector<PackInfo> DiskBlobStore::packs() {
   std::vector<PackInfo> out;
   for (const auto& name : list_dir(packs_dir_)) {
     auto id = pack::id_of(name);
     if (!id) continue;
     std::string path = packs_dir_ + "/" + name;
-    if (PackWriter::in_use(path)) continue;
     struct stat st;
-    if (::stat(path.c_str(), &st) == 0) out.push_back({*id, static_cast<int64_t>(st.st_size)});
+    if (::stat(path.c_str(), &st) == 0) out.push_back({*id, static_cast<int64_t>(st.st_size), !PackWriter::in_use(path)});
   }
   return out;
 }

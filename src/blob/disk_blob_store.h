@@ -39,7 +39,7 @@ class DiskBlobStore : public BlobStore {
   std::vector<std::string> stale_temp_files(std::chrono::seconds age) override;
   std::vector<std::string> staged_older_than(std::chrono::seconds age) override;
   void remove_path(const std::string& path) override;
-  std::vector<PackInfo> sealed_packs() override;
+  std::vector<PackInfo> packs() override;
   std::vector<std::optional<BlobLocation>> repack(const std::vector<PackedBlob>& blobs) override;
   void delete_pack(int64_t id) override;
 

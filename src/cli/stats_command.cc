@@ -29,6 +29,13 @@ void add_stats_command(CLI::App& app, Common& common) {
   cmd->callback([&] {
     DataDir dir(common.load().data_dir);
     PoolStats s = dir.pool().meta().stats();
+    // Pack files on disk, and how much of them referenced blobs use (the rest awaits compaction).
+    int64_t packs = 0, pack_bytes = 0, pack_live_bytes = 0;
+    for (const auto& p : dir.pool().blobs().packs()) {
+      ++packs;
+      pack_bytes += p.bytes;
+    }
+    for (const auto& u : dir.pool().meta().pack_usage()) pack_live_bytes += u.live_bytes;
     double ratio = s.physical_bytes ? static_cast<double>(s.logical_bytes) / static_cast<double>(s.physical_bytes) : 1.0;
     if (json) {
       std::cout << nlohmann::json{{"tenants", s.tenants},
@@ -39,6 +46,9 @@ void add_stats_command(CLI::App& app, Common& common) {
                                   {"physical_bytes", s.physical_bytes},
                                   {"reclaimable_blobs", s.reclaimable_blobs},
                                   {"reclaimable_bytes", s.reclaimable_bytes},
+                                  {"packs", packs},
+                                  {"pack_bytes", pack_bytes},
+                                  {"pack_live_bytes", pack_live_bytes},
                                   {"dedup_ratio", ratio}}
                        .dump()
                 << "\n";
@@ -46,9 +56,11 @@ void add_stats_command(CLI::App& app, Common& common) {
     }
     std::cout << fmt::format(
         "tenants         {}\nbuckets         {}\nobjects         {}\nblobs           {}\n"
-        "logical bytes   {} ({})\nphysical bytes  {} ({})\nawaiting GC     {} blob(s), {}\ndedup ratio     {:.2f}x\n",
+        "logical bytes   {} ({})\nphysical bytes  {} ({})\nawaiting GC     {} blob(s), {}\n"
+        "packs           {} file(s), {} on disk, {} live\ndedup ratio     {:.2f}x\n",
         s.tenants, s.buckets, s.objects, s.blobs, s.logical_bytes, human(s.logical_bytes), s.physical_bytes,
-        human(s.physical_bytes), s.reclaimable_blobs, human(s.reclaimable_bytes), ratio);
+        human(s.physical_bytes), s.reclaimable_blobs, human(s.reclaimable_bytes), packs, human(pack_bytes),
+        human(pack_live_bytes), ratio);
   });
 }
 

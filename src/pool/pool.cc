@@ -188,7 +188,8 @@ GcReport Pool::gc(int64_t grace_ms) {
 void Pool::compact_packs(GcReport& report) {
   std::map<int64_t, int64_t> live;  // pack -> live bytes
   for (const auto& u : meta_.pack_usage()) live[u.pack] = u.live_bytes;
-  for (const auto& pack : blobs_.sealed_packs()) {
+  for (const auto& pack : blobs_.packs()) {
+    if (!pack.sealed) continue;  // still being written
     const int64_t live_bytes = live.count(pack.id) ? live[pack.id] : 0;
     if (live_bytes > 0 && live_bytes * 2 > pack.bytes) continue;  // mostly live: keep as is
     if (live_bytes > 0) {

@@ -13,6 +13,7 @@ KIB = 1024
 MIB = 1024 * KIB
 # Ten distinct files from 1 KB to 2 MB.
 SIZES = [1000, 1 * KIB, 4 * KIB + 3, 65 * KIB, 100_000, 333_333, 512 * KIB, 1 * MIB, 1_500_001, 2 * MIB]
+PACK_THRESHOLD = 256 * KIB  # the default [storage] pack_threshold: smaller bodies are packed
 
 
 def make_files():
@@ -62,7 +63,11 @@ class CrossTenantDedupTest(DedupTestBase):
             self.a.put_object(Bucket="alice-media", Key="photos/%02d.jpg" % i, Body=data)
             self.b.put_object(Bucket="bob-stuff", Key="backup/copy-of-%d" % i, Body=data)
 
-        stats = self.assertStats(objects=20, blobs=10, logical_bytes=2 * total, physical_bytes=total)
+        packed = sum(n for n in SIZES if n <= PACK_THRESHOLD)
+        stats = self.assertStats(objects=20, blobs=10, logical_bytes=2 * total, physical_bytes=total,
+                                 pack_live_bytes=packed)
+        self.assertGreaterEqual(stats["pack_bytes"], packed)  # plus a 48-byte header per record
+        self.assertGreaterEqual(stats["packs"], 1)
         self.assertIsInstance(stats.get("dedup_ratio"), (float, int))
         self.assertAlmostEqual(float(stats["dedup_ratio"]), 2.0, places=2)
         self.assertEqual(len(self.server.blob_names()), 10)
@@ -88,7 +93,7 @@ class CrossTenantDedupTest(DedupTestBase):
         self.assertEqual(len(self.server.blob_names()), 10, "blobs vanished before gc")
         self.server.gc()
         self.assertEqual(self.server.blob_names(), [])
-        self.assertStats(objects=0, blobs=0, logical_bytes=0, physical_bytes=0)
+        self.assertStats(objects=0, blobs=0, logical_bytes=0, physical_bytes=0, pack_live_bytes=0)
         self.a.delete_bucket(Bucket="alice-media")
         self.b.delete_bucket(Bucket="bob-stuff")
 

@@ -94,17 +94,21 @@ TEST(PackStore, TheActivePackIsLockedAndFullPacksAreSealed) {
   ScratchDir dir;
   auto store = std::make_unique<DiskBlobStore>(dir.path(), /*max_pack_bytes=*/1000);
   auto a = place_in_memory(*store, std::string(2000, 'a'));
-  EXPECT_TRUE(store->sealed_packs().empty()) << "the pack being written is not sealed";
+  ASSERT_EQ(store->packs().size(), 1u);
+  EXPECT_FALSE(store->packs()[0].sealed) << "the pack being written is not sealed";
   auto b = place_in_memory(*store, "b");  // the first pack is full: a new one starts
   EXPECT_NE(a.pack, b.pack);
-  auto sealed = store->sealed_packs();
+  std::vector<PackInfo> sealed;
+  for (const auto& p : store->packs())
+    if (p.sealed) sealed.push_back(p);
   ASSERT_EQ(sealed.size(), 1u);
   EXPECT_EQ(sealed[0].id, a.pack);
   EXPECT_EQ(sealed[0].bytes, 2000 + static_cast<int64_t>(pack::kHeaderSize));
   // Another process (or a restart) sees the same: the writer's lock is what marks its pack.
   store.reset();
   DiskBlobStore after(dir.path(), 1000);
-  EXPECT_EQ(after.sealed_packs().size(), 2u);
+  ASSERT_EQ(after.packs().size(), 2u);
+  for (const auto& p : after.packs()) EXPECT_TRUE(p.sealed);
   auto r = after.open(sha256("b"), b);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(read_all(*r), "b");
