@@ -257,6 +257,48 @@ class PersistenceTest(DedupTestBase):
         self.assertBlobs(files)
 
 
+class PackCompactionTest(DedupTestBase):
+    """Small objects share pack files; `herd gc`, run as its own process beside the server,
+    rewrites a pack that is mostly dead space and deletes it, and the server goes on serving
+    the survivors from their new place, ranges included."""
+
+    def test_gc_compacts_packs_while_serving(self):
+        rng = random.Random(7)
+        bodies = {"k%02d" % i: rng.randbytes(2000 + 97 * i) for i in range(12)}
+        self.a.create_bucket(Bucket="small")
+        for key, data in bodies.items():
+            self.a.put_object(Bucket="small", Key=key, Body=data)
+        # A restart seals the server's pack: only sealed packs are compacted.
+        self.assertEqual(self.server.stop(), 0, self.server.log_tail())
+        self.server.start()
+        self.a = self.server.client(self.alice)
+        old_packs = h.files_under(self.server.packs_dir)
+        self.assertEqual(len(old_packs), 1, old_packs)
+        survivors = ["k03", "k07", "k11"]
+        for key in bodies:
+            if key not in survivors:
+                self.a.delete_object(Bucket="small", Key=key)
+        live = sum(len(bodies[k]) for k in survivors)
+        self.assertStats(objects=3, pack_live_bytes=live)
+
+        out = self.server.gc().stdout
+        self.assertIn("deleted 1 pack(s), moving 3 live blob(s)", out)
+        packs = h.files_under(self.server.packs_dir)
+        self.assertNotIn(old_packs[0], packs, "the mostly dead pack was not deleted")
+        self.assertStats(objects=3, blobs=3, pack_live_bytes=live)
+        for key in survivors:
+            self.assertTrue(self.get(self.a, "small", key) == bodies[key], key)
+            part = self.a.get_object(Bucket="small", Key=key, Range="bytes=100-199")["Body"].read()
+            self.assertTrue(part == bodies[key][100:200], key)
+        self.assertEqual(self.server.cli("fsck", "--json").returncode, 0)
+        # Deleting the rest leaves nothing live; the pack gc wrote is sealed (its process
+        # ended), so the next gc deletes it too.
+        for key in survivors:
+            self.a.delete_object(Bucket="small", Key=key)
+        self.assertIn("deleted 1 pack(s), moving 0 live blob(s)", self.server.gc().stdout)
+        self.assertStats(objects=0, blobs=0, packs=0, pack_live_bytes=0)
+
+
 class GcRaceTest(DedupTestBase):
     """`herd gc --grace 0` in another process while the same content is uploaded again must never
     leave an object pointing at a deleted blob."""
