@@ -121,6 +121,10 @@ void serve(const Config& c) {
   io.run();
   blocking.join();
   dir.pool().drain_commits();  // their completions post to the I/O contexts, which die next
+  auto commits = dir.pool().commit_stats();
+  if (commits.groups)
+    spdlog::info("{} object commits in {} group commits ({:.1f} per group)", commits.commits, commits.groups,
+                 static_cast<double>(commits.commits) / static_cast<double>(commits.groups));
 }
 
 }  // namespace

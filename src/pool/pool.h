@@ -64,6 +64,8 @@ class Pool {
   void put_async(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta, PutDone done);
   // Blocks until every commit submitted so far is done (before shutting down what `done` uses).
   void drain_commits() { group_commit_.drain(); }
+  // Commits so far and the groups they formed.
+  GroupCommit::Stats commit_stats() const { return group_commit_.stats(); }
 
   // Deletes an object and releases its blob reference; false when absent.
   bool remove(int64_t bucket_id, const std::string& key);

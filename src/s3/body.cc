@@ -93,11 +93,12 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
     upload.append(data, len);
     if (checksum) checksum->update(data, len);
   };
-  upload.expect(static_cast<int64_t>(*decoded));
   std::optional<AwsChunkedDecoder> decoder;
   if (streaming) decoder.emplace(ctx.auth.chunk_signing);
   {
     UploadSlots::Slot slot = co_await ctx.upload_slots.acquire();
+    // Only now, holding a slot: memory for a small body is bounded by the slots too.
+    upload.expect(static_cast<int64_t>(*decoded));
     Upload::SettleOnUnwind guard(upload);
     // Two halves: the next chunk is received into one while the upload may still be hashing
     // the other on a lane.
