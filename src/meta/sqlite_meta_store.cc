@@ -426,13 +426,13 @@ void SqliteMetaStore::put_objects(
   std::vector<size_t> to_place;
   for (size_t i = 0; i < puts.size(); ++i) {
     // A savepoint per entry: one that fails is undone alone.
-    c->exec("SAVEPOINT put_entry");
+    sqlite::Use(c->prepare("SAVEPOINT put_entry"))->run();  // prepared once: this runs per object
     try {
       puts[i].outcome = put_object_locked(*c, puts[i].object, [&] {
         to_place.push_back(i);
         return BlobLocation{};  // recorded below, once placed
       });
-      c->exec("RELEASE put_entry");
+      sqlite::Use(c->prepare("RELEASE put_entry"))->run();
     } catch (...) {
       puts[i].error = std::current_exception();
       c->exec("ROLLBACK TO put_entry");
