@@ -53,7 +53,8 @@ class Pool {
 
   // Commits a finished upload as object (bucket, key) with `meta`: references the existing blob
   // when these bytes are already stored, otherwise makes them durable first. Returns the object
-  // as stored. Concurrent puts commit as a group (GroupCommit). Blocks until durable.
+  // as stored (but for its blob's location: get_object() has it). Concurrent puts commit as a
+  // group (GroupCommit). Blocks until durable.
   // Throws NoSuchBucketError when the bucket vanished meanwhile.
   ObjectRecord put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta);
   // put() without blocking, for bodies kept in memory (Upload::in_memory()), which are synced
