@@ -53,7 +53,13 @@ void GroupCommit::run() {
     committing_ = true;
     lock.unlock();
     commit_group(group);
-    for (auto& w : group) w.done(w.outcome, w.error);
+    for (auto& w : group) {
+      try {
+        w.done(w.outcome, w.error);
+      } catch (const std::exception& e) {  // must not stop the committer: the others still wait
+        spdlog::error("group commit: a completion failed: {}", e.what());
+      }
+    }
     lock.lock();
     committing_ = false;
     stats_.commits += group.size();
