@@ -430,9 +430,7 @@ std::vector<std::optional<BlobLocation>> DiskBlobStore::repack(const std::vector
         if (n == 0) break;
         got += n;
       }
-      Digest digest(Digest::Algorithm::kSha256);
-      digest.update(data.data(), got);
-      if (got != data.size() || digest.finish() != b.sha256) continue;  // corrupt: fsck's to report
+      if (got != data.size() || sha256(data) != b.sha256) continue;  // corrupt: fsck's to report
       batch += data.size();
       bytes.push_back(std::move(data));
       indexes.push_back(next);

@@ -21,6 +21,7 @@
 #include "pool/fsck.h"
 #include "util/digest.h"
 #include "util/hex.h"
+#include "read_all.h"
 #include "scratch_dir.h"
 
 namespace herd {
@@ -28,25 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing_support::count_files;
+using testing_support::read_all;
 using testing_support::ScratchDir;
-
-std::string sha256(const std::string& bytes) {
-  Digest d(Digest::Algorithm::kSha256);
-  d.update(bytes.data(), bytes.size());
-  return d.finish();
-}
-
-std::string read_all(BlobReader& r) {
-  std::string out(static_cast<size_t>(r.size()), '\0');
-  size_t done = 0;
-  while (done < out.size()) {
-    size_t n = r.read(static_cast<int64_t>(done), out.data() + done, out.size() - done);
-    if (n == 0) break;
-    done += n;
-  }
-  out.resize(done);
-  return out;
-}
 
 BlobLocation place_in_memory(BlobStore& store, const std::string& bytes) {
   MemoryBlob blob(bytes.size());

@@ -19,6 +19,7 @@
 #include "util/clock.h"
 #include "util/digest.h"
 #include "util/hex.h"
+#include "read_all.h"
 #include "scratch_dir.h"
 
 namespace herd {
@@ -27,19 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 
 using testing_support::count_files;
+using testing_support::read_all;
 using testing_support::ScratchDir;
-
-std::string read_all(BlobReader& r) {
-  std::string out(static_cast<size_t>(r.size()), '\0');
-  size_t done = 0;
-  while (done < out.size()) {
-    size_t n = r.read(static_cast<int64_t>(done), out.data() + done, out.size() - done);
-    if (n == 0) break;
-    done += n;
-  }
-  out.resize(done);
-  return out;
-}
 
 class SqliteMetaStoreTest : public ::testing::Test {
  protected:
