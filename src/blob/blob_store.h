@@ -63,6 +63,10 @@ class BlobStore {
   // place() for several blobs at once, syncing each directory and the pack once (group commit).
   // Returns their locations, in order.
   virtual std::vector<BlobLocation> place_many(const std::vector<Placement>& blobs) = 0;
+  // Blobs placed (place_many) or moved (repack) keep their packs unsealed until released here,
+  // once the metadata records them or they are given up: compaction, which takes only sealed
+  // packs, can never delete bytes a commit is about to reference. Never throws.
+  virtual void release_placed(const std::vector<BlobLocation>& placed) {}
   // Deletes the blob's bytes; absent bytes are not an error. Packed bytes stay where they are as
   // dead space until their pack is compacted (repack, delete_pack).
   virtual void remove(const std::string& sha256, const BlobLocation& where = {}) = 0;
@@ -100,6 +104,7 @@ class BlobStore {
   virtual std::vector<PackInfo> packs() = 0;
   // Copies packed blobs (verifying their SHA-256) into the pack being written, durably; returns
   // their new locations, in order, or nullopt for a blob whose bytes did not verify (left alone).
+  // The new locations are held until release_placed().
   virtual std::vector<std::optional<BlobLocation>> repack(const std::vector<PackedBlob>& blobs) = 0;
   // Deletes a sealed pack once nothing refers to it; absent packs are not an error.
   virtual void delete_pack(int64_t id) = 0;

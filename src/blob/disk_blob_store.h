@@ -27,6 +27,7 @@ class DiskBlobStore : public BlobStore {
 
   std::unique_ptr<TempBlob> create_temp() override;
   std::vector<BlobLocation> place_many(const std::vector<Placement>& blobs) override;
+  void release_placed(const std::vector<BlobLocation>& placed) override { packs_.release(placed); }
   void remove(const std::string& sha256, const BlobLocation& where = {}) override;
   std::unique_ptr<BlobReader> open(const std::string& sha256, const BlobLocation& where = {}) override;
   size_t clear_temp() override;

@@ -36,13 +36,34 @@ int64_t random_id() {
 
 PackWriter::PackWriter(std::string dir, int64_t max_pack_bytes) : dir_(std::move(dir)), max_pack_bytes_(max_pack_bytes) {}
 
-PackWriter::~PackWriter() { close_pack(); }
+PackWriter::~PackWriter() {
+  held_.clear();
+  close_pack();
+  for (const auto& [id, fd] : retired_) ::close(fd);
+}
 
 void PackWriter::close_pack() {
-  if (fd_ >= 0) ::close(fd_);  // releases the lock: the pack is sealed
+  if (fd_ >= 0) {
+    if (held_.count(id_)) retired_[id_] = fd_;  // sealed once its records are released
+    else ::close(fd_);                           // releases the lock: the pack is sealed
+  }
   fd_ = -1;
   id_ = 0;
   end_ = 0;
+}
+
+void PackWriter::release(const std::vector<BlobLocation>& locations) {
+  std::lock_guard lock(mu_);
+  for (const auto& where : locations) {
+    auto it = held_.find(where.pack);
+    if (!where.packed() || it == held_.end()) continue;
+    if (--it->second > 0) continue;
+    held_.erase(it);
+    if (auto r = retired_.find(where.pack); r != retired_.end()) {
+      ::close(r->second);
+      retired_.erase(r);
+    }
+  }
 }
 
 void PackWriter::start_pack() {
@@ -145,6 +166,7 @@ std::vector<BlobLocation> PackWriter::append(const std::vector<Entry>& entries) 
     throw;
   }
   end_ = at;
+  if (!locations.empty()) held_[id_] += static_cast<int64_t>(locations.size());
   return locations;
 }
 

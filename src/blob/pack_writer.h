@@ -6,6 +6,7 @@
 // and renamed, already locked, to its final name, so a sealed-looking pack never gains records.
 // Thread-safe.
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -29,8 +30,12 @@ class PackWriter {
     size_t size;
   };
   // Appends the entries and syncs the pack; returns their locations, in order. On failure the pack
-  // is abandoned (the next append starts a new one) and the error thrown.
+  // is abandoned (the next append starts a new one) and the error thrown. The pack stays locked
+  // (unsealed) until every location returned is released, even once a newer pack is current.
   std::vector<BlobLocation> append(const std::vector<Entry>& entries);
+  // Releases appended locations (others are ignored); a pack no longer current is sealed once its
+  // last one is released.
+  void release(const std::vector<BlobLocation>& locations);
 
   // True when some writer (in any process) holds the pack at `path`.
   static bool in_use(const std::string& path);
@@ -40,7 +45,7 @@ class PackWriter {
  private:
   // Starts a new pack (locked, durable, empty) and makes it current.
   void start_pack();
-  // Closes the current pack, which seals it.
+  // Leaves the current pack: closing it seals it, unless appended records are still held.
   void close_pack();
 
   const std::string dir_;
@@ -49,6 +54,8 @@ class PackWriter {
   int fd_ = -1;
   int64_t id_ = 0;
   int64_t end_ = 0;  // where the next record goes
+  std::map<int64_t, int64_t> held_;  // pack id -> appended records not yet released
+  std::map<int64_t, int> retired_;   // packs no longer current, kept locked while held: id -> fd
 };
 
 }  // namespace herd

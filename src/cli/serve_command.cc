@@ -21,8 +21,8 @@ namespace herd::cli {
 
 namespace {
 
-// Every interval, on its own thread until stopped: aborts abandoned multipart uploads, then
-// runs Pool::gc.
+// On its own thread until stopped, at start and then every interval: aborts abandoned multipart
+// uploads, then runs Pool::gc.
 class BackgroundGc {
  public:
   BackgroundGc(Pool& pool, const Config& c)
@@ -42,9 +42,11 @@ class BackgroundGc {
   }
 
  private:
+  // A first pass at once finishes deletions a crash interrupted (uploads of those bytes wait for
+  // them), then one every interval.
   void run() {
     std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
+    for (bool first = true; first || !cv_.wait_for(lock, interval_, [this] { return stop_; }); first = false) {
       lock.unlock();
       try {
         if (int64_t n = pool_.abort_stale_multiparts(multipart_max_age_ms_))

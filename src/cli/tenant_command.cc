@@ -61,7 +61,7 @@ void add_tenant_commands(CLI::App& app, Common& common) {
     if (buckets > 0 && !purge)
       throw std::runtime_error("tenant '" + name + "' still owns " + std::to_string(buckets) +
                                " bucket(s); delete them first or pass --purge");
-    dir.pool().discard_staged(meta.delete_tenant(t->id));
+    dir.pool().delete_tenant(t->id);
     std::cout << "deleted tenant " << name << "\n";
   });
 }

@@ -2,15 +2,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "meta/sqlite_rows.h"
+#include "meta/sqlite_write_txn.h"
 #include "util/clock.h"
 
 namespace herd {
+
+using sqlite_rows::read_location;
 
 namespace {
 
 constexpr int kBusyTimeoutMs = 30000;
 
-// Schema version 2 (version 1 lacked the blobs' pack columns; migrate() adds them). Keys compare
+// Schema version 3 (version 1 lacked the blobs' pack columns, version 2 their states; migrate()
+// adds them). Keys compare
 // bytewise (BINARY collation), which is S3's UTF-8 key order.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tenants(
@@ -28,6 +33,8 @@ CREATE TABLE IF NOT EXISTS buckets(
 CREATE INDEX IF NOT EXISTS buckets_by_tenant ON buckets(tenant_id, name);
 -- One row per distinct content. refcount counts object rows; zero_since_ms is set while it is 0.
 -- pack and pack_offset say where a packed blob's bytes are (NULL: a file of its own).
+-- state (BlobState): 0 pending, 1 live, 2 deleting; state_ms: since when (pending, deleting).
+-- The state columns are added by migrate(), so that version 1 and 2 databases gain them too.
 CREATE TABLE IF NOT EXISTS blobs(
   sha256 BLOB PRIMARY KEY,
   size INTEGER NOT NULL,
@@ -74,34 +81,26 @@ CREATE TABLE IF NOT EXISTS multipart_parts(
   PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
 )sql";
 
-// Brings a version 1 database up to version 2, and creates what version 2 added.
+bool has_column(sqlite::Connection& c, const char* table, const char* column) {
+  sqlite::Use s(c.prepare(std::string("SELECT COUNT(*) FROM pragma_table_info('") + table + "') WHERE name = ?"));
+  s->bind(1, std::string_view(column));
+  return s->step() && s->int64(0) > 0;
+}
+
+// Brings a version 1 or 2 database up to version 3, and creates what versions 2 and 3 added.
+// Every row of an older database is live: it had no other states.
 void migrate(sqlite::Connection& c) {
-  bool has_pack = false;
-  {
-    sqlite::Use s(c.prepare("SELECT COUNT(*) FROM pragma_table_info('blobs') WHERE name = 'pack'"));
-    has_pack = s->step() && s->int64(0) > 0;
-  }
-  if (!has_pack) {
+  if (!has_column(c, "blobs", "pack")) {
     c.exec("ALTER TABLE blobs ADD COLUMN pack INTEGER");
     c.exec("ALTER TABLE blobs ADD COLUMN pack_offset INTEGER");
   }
-  c.exec("CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack) WHERE pack IS NOT NULL");
-  c.exec("PRAGMA user_version = 2");
-}
-
-// Binds a location as (pack, offset) at `first` and `first + 1`: NULLs for a blob file.
-void bind_location(sqlite::Statement& s, int first, const BlobLocation& where) {
-  if (where.packed()) {
-    s.bind(first, where.pack).bind(first + 1, where.offset);
-  } else {
-    s.bind_null(first).bind_null(first + 1);
+  if (!has_column(c, "blobs", "state")) {
+    c.exec("ALTER TABLE blobs ADD COLUMN state INTEGER NOT NULL DEFAULT 1");
+    c.exec("ALTER TABLE blobs ADD COLUMN state_ms INTEGER");
   }
-}
-
-// The location in columns `first` (pack) and `first + 1` (offset).
-BlobLocation read_location(sqlite::Statement& s, int first) {
-  if (s.is_null(first)) return {};
-  return BlobLocation{s.int64(first), s.int64(first + 1)};
+  c.exec("CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack) WHERE pack IS NOT NULL");
+  c.exec("CREATE INDEX IF NOT EXISTS blobs_unsettled ON blobs(state) WHERE state <> 1");
+  c.exec("PRAGMA user_version = 3");
 }
 
 Tenant read_tenant(sqlite::Statement& s) {
@@ -142,12 +141,6 @@ ObjectMeta decode_object_meta(const std::string& text) {
 }
 
 namespace {
-
-std::string encode_user_meta(const ObjectMeta& m) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& [k, v] : m.user_meta) j.push_back({k, v});
-  return j.dump();
-}
 
 void decode_user_meta(const std::string& text, ObjectMeta& m) {
   auto j = nlohmann::json::parse(text, nullptr, false);
@@ -236,49 +229,6 @@ std::vector<Tenant> SqliteMetaStore::list_tenants() {
   std::vector<Tenant> out;
   while (s->step()) out.push_back(read_tenant(*s));
   return out;
-}
-
-void SqliteMetaStore::release_blob(sqlite::Connection& c, const std::string& sha256, int64_t now) {
-  sqlite::Use s(c.prepare(
-      "UPDATE blobs SET refcount = refcount - 1, "
-      "zero_since_ms = CASE WHEN refcount = 1 THEN ? ELSE zero_since_ms END WHERE sha256 = ?"));
-  s->bind(1, now).bind_blob(2, sha256).run();
-}
-
-std::vector<std::string> SqliteMetaStore::delete_tenant(int64_t tenant_id) {
-  Lease c(*this);
-  std::lock_guard lock(write_mu_);
-  sqlite::Transaction tx(*c);
-  const int64_t now = now_ms();
-  std::vector<std::string> released;
-  {
-    sqlite::Use s(c->prepare(
-        "SELECT o.sha256 FROM objects o JOIN buckets b ON o.bucket_id = b.id WHERE b.tenant_id = ?"));
-    s->bind(1, tenant_id);
-    while (s->step()) released.push_back(s->blob(0));
-  }
-  for (const auto& sha : released) release_blob(*c, sha, now);
-  std::vector<std::string> staged;
-  {
-    sqlite::Use s(c->prepare(
-        "SELECT p.staged FROM multipart_parts p JOIN multipart_uploads u ON p.upload_id = u.upload_id "
-        "JOIN buckets b ON u.bucket_id = b.id WHERE b.tenant_id = ?"));
-    s->bind(1, tenant_id);
-    while (s->step()) staged.push_back(s->text(0));
-  }
-  constexpr const char* kTenantBuckets = "(SELECT id FROM buckets WHERE tenant_id = ?)";
-  sqlite::Use(c->prepare(std::string("DELETE FROM multipart_parts WHERE upload_id IN (SELECT upload_id FROM "
-                                     "multipart_uploads WHERE bucket_id IN ") + kTenantBuckets + ")"))
-      ->bind(1, tenant_id)
-      .run();
-  sqlite::Use(c->prepare(std::string("DELETE FROM multipart_uploads WHERE bucket_id IN ") + kTenantBuckets))
-      ->bind(1, tenant_id)
-      .run();
-  sqlite::Use(c->prepare(std::string("DELETE FROM objects WHERE bucket_id IN ") + kTenantBuckets))->bind(1, tenant_id).run();
-  sqlite::Use(c->prepare("DELETE FROM buckets WHERE tenant_id = ?"))->bind(1, tenant_id).run();
-  sqlite::Use(c->prepare("DELETE FROM tenants WHERE id = ?"))->bind(1, tenant_id).run();
-  tx.commit();
-  return staged;
 }
 
 int64_t SqliteMetaStore::count_buckets(int64_t tenant_id) {
@@ -408,142 +358,6 @@ std::vector<ObjectSummary> SqliteMetaStore::list_objects(int64_t bucket_id, cons
   return out;
 }
 
-PutOutcome SqliteMetaStore::put_object(const ObjectRecord& o, const std::function<BlobLocation()>& place_blob) {
-  Lease c(*this);
-  std::lock_guard lock(write_mu_);
-  sqlite::Transaction tx(*c);
-  PutOutcome outcome = put_object_locked(*c, o, place_blob);
-  tx.commit();
-  return outcome;
-}
-
-void SqliteMetaStore::put_objects(
-    std::vector<PendingPut>& puts,
-    const std::function<std::vector<BlobLocation>(const std::vector<size_t>&)>& place_blobs) {
-  Lease c(*this);
-  std::lock_guard lock(write_mu_);
-  sqlite::Transaction tx(*c);
-  std::vector<size_t> to_place;
-  for (size_t i = 0; i < puts.size(); ++i) {
-    // A savepoint per entry: one that fails is undone alone.
-    sqlite::Use(c->prepare("SAVEPOINT put_entry"))->run();  // prepared once: this runs per object
-    try {
-      puts[i].outcome = put_object_locked(*c, puts[i].object, [&] {
-        to_place.push_back(i);
-        return BlobLocation{};  // recorded below, once placed
-      });
-      sqlite::Use(c->prepare("RELEASE put_entry"))->run();
-    } catch (...) {
-      puts[i].error = std::current_exception();
-      c->exec("ROLLBACK TO put_entry");
-      c->exec("RELEASE put_entry");
-      if (!to_place.empty() && to_place.back() == i) to_place.pop_back();
-    }
-  }
-  // Entries are applied in order, so of several puts of new bytes only the first places them.
-  if (!to_place.empty()) {
-    auto locations = place_blobs(to_place);
-    sqlite::Use s(c->prepare("UPDATE blobs SET pack = ?, pack_offset = ? WHERE sha256 = ?"));
-    for (size_t k = 0; k < to_place.size(); ++k) {
-      if (!locations.at(k).packed()) continue;  // files need no location
-      bind_location(*s, 1, locations[k]);
-      s->bind_blob(3, puts[to_place[k]].object.sha256).run();
-      s->reset();
-    }
-  }
-  tx.commit();
-}
-
-PutOutcome SqliteMetaStore::put_object_locked(sqlite::Connection& conn, const ObjectRecord& o,
-                                              const std::function<BlobLocation()>& place_blob) {
-  sqlite::Connection* c = &conn;
-  const int64_t now = now_ms();
-  {
-    sqlite::Use s(c->prepare("SELECT 1 FROM buckets WHERE id = ?"));
-    s->bind(1, o.bucket_id);
-    if (!s->step()) throw NoSuchBucketError();
-  }
-  PutOutcome outcome;
-  {
-    sqlite::Use s(c->prepare("SELECT refcount FROM blobs WHERE sha256 = ?"));
-    s->bind_blob(1, o.sha256);
-    outcome.deduplicated = s->step() && s->int64(0) > 0;
-  }
-  if (outcome.deduplicated) {
-    sqlite::Use(c->prepare("UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = ?"))->bind_blob(1, o.sha256).run();
-  } else {
-    // No live reference: GC may have removed (or be about to remove) the bytes, so place ours.
-    // GC removes bytes only under this same lock, so once placed they stay until released.
-    BlobLocation where = place_blob();
-    sqlite::Use s(c->prepare(
-        "INSERT INTO blobs(sha256, size, refcount, zero_since_ms, pack, pack_offset) VALUES(?,?,1,NULL,?,?) "
-        "ON CONFLICT(sha256) DO UPDATE SET refcount = 1, zero_since_ms = NULL, pack = excluded.pack, "
-        "pack_offset = excluded.pack_offset"));
-    s->bind_blob(1, o.sha256).bind(2, o.size);
-    bind_location(*s, 3, where);
-    s->run();
-  }
-  std::optional<std::string> previous;
-  {
-    sqlite::Use s(c->prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
-    s->bind(1, o.bucket_id).bind(2, o.key);
-    if (s->step()) previous = s->blob(0);
-  }
-  sqlite::Use(c->prepare("INSERT OR REPLACE INTO objects(bucket_id, key, sha256, size, etag, modified_ms, "
-                         "content_type, cache_control, content_disposition, content_encoding, user_meta, acl, "
-                         "checksum_algorithm, checksum, part_sizes) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
-      ->bind(1, o.bucket_id)
-      .bind(2, o.key)
-      .bind_blob(3, o.sha256)
-      .bind(4, o.size)
-      .bind(5, o.etag)
-      .bind(6, o.modified_ms)
-      .bind(7, o.meta.content_type)
-      .bind(8, o.meta.cache_control)
-      .bind(9, o.meta.content_disposition)
-      .bind(10, o.meta.content_encoding)
-      .bind(11, encode_user_meta(o.meta))
-      .bind(12, o.meta.acl)
-      .bind(13, o.meta.checksum_algorithm)
-      .bind(14, o.meta.checksum)
-      .bind(15, nlohmann::json(o.part_sizes).dump())
-      .run();
-  if (previous) release_blob(*c, *previous, now);
-  return outcome;
-}
-
-bool SqliteMetaStore::delete_object_locked(sqlite::Connection& c, int64_t bucket_id, const std::string& key,
-                                           int64_t now) {
-  std::string sha;
-  {
-    sqlite::Use s(c.prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
-    s->bind(1, bucket_id).bind(2, key);
-    if (!s->step()) return false;
-    sha = s->blob(0);
-  }
-  sqlite::Use(c.prepare("DELETE FROM objects WHERE bucket_id = ? AND key = ?"))->bind(1, bucket_id).bind(2, key).run();
-  release_blob(c, sha, now);
-  return true;
-}
-
-bool SqliteMetaStore::delete_object(int64_t bucket_id, const std::string& key) {
-  Lease c(*this);
-  std::lock_guard lock(write_mu_);
-  sqlite::Transaction tx(*c);
-  if (!delete_object_locked(*c, bucket_id, key, now_ms())) return false;
-  tx.commit();
-  return true;
-}
-
-void SqliteMetaStore::delete_objects(int64_t bucket_id, const std::vector<std::string>& keys) {
-  Lease c(*this);
-  std::lock_guard lock(write_mu_);
-  sqlite::Transaction tx(*c);
-  const int64_t now = now_ms();
-  for (const auto& key : keys) delete_object_locked(*c, bucket_id, key, now);
-  tx.commit();
-}
-
 bool SqliteMetaStore::set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
@@ -558,44 +372,24 @@ void SqliteMetaStore::set_bucket_acl(int64_t bucket_id, const std::string& acl) 
   sqlite::Use(c->prepare("UPDATE buckets SET acl = ? WHERE id = ?"))->bind(1, acl).bind(2, bucket_id).run();
 }
 
+std::unique_ptr<WriteTxn> SqliteMetaStore::write(bool durable) { return std::make_unique<SqliteWriteTxn>(*this, durable); }
+
 bool SqliteMetaStore::blob_is_live(const std::string& sha256) {
   Lease c(*this);
-  sqlite::Use s(c->prepare("SELECT refcount FROM blobs WHERE sha256 = ?"));
+  sqlite::Use s(c->prepare("SELECT 1 FROM blobs WHERE sha256 = ? AND state = 1 AND refcount > 0"));
   s->bind_blob(1, sha256);
-  return s->step() && s->int64(0) > 0;
+  return s->step();
 }
 
-std::vector<std::string> SqliteMetaStore::gc_candidates(int64_t cutoff_ms, size_t limit) {
+std::vector<BlobRecord> SqliteMetaStore::gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms, size_t limit) {
   Lease c(*this);
-  sqlite::Use s(c->prepare(
-      "SELECT sha256 FROM blobs WHERE refcount = 0 AND zero_since_ms <= ? ORDER BY zero_since_ms LIMIT ?"));
-  s->bind(1, cutoff_ms).bind(2, static_cast<int64_t>(limit));
-  std::vector<std::string> out;
-  while (s->step()) out.push_back(s->blob(0));
+  sqlite::Use s(c->prepare(std::string(sqlite_rows::kBlobColumns) +
+                           "WHERE (refcount = 0 AND state = 1 AND zero_since_ms <= ?1) OR "
+                           "(state = 0 AND state_ms <= ?2) OR state = 2 LIMIT ?3"));
+  s->bind(1, zero_cutoff_ms).bind(2, pending_cutoff_ms).bind(3, static_cast<int64_t>(limit));
+  std::vector<BlobRecord> out;
+  while (s->step()) out.push_back(sqlite_rows::read_blob(*s));
   return out;
-}
-
-std::optional<int64_t> SqliteMetaStore::gc_remove(const std::string& sha256, int64_t cutoff_ms,
-                                                  const std::function<void(const BlobLocation&)>& remove_blob) {
-  Lease c(*this);
-  std::lock_guard lock(write_mu_);
-  sqlite::Transaction tx(*c);
-  int64_t size = 0;
-  BlobLocation where;
-  {
-    sqlite::Use s(c->prepare(
-        "SELECT size, pack, pack_offset FROM blobs WHERE sha256 = ? AND refcount = 0 AND zero_since_ms <= ?"));
-    s->bind_blob(1, sha256).bind(2, cutoff_ms);
-    if (!s->step()) return std::nullopt;  // referenced again, or already gone
-    size = s->int64(0);
-    where = read_location(*s, 1);
-  }
-  // Bytes go first: a crash before COMMIT leaves a zero-reference row without bytes, which
-  // put_object treats as absent (it places the bytes again) and the next GC simply forgets.
-  remove_blob(where);
-  sqlite::Use(c->prepare("DELETE FROM blobs WHERE sha256 = ?"))->bind_blob(1, sha256).run();
-  tx.commit();
-  return size;
 }
 
 PoolStats SqliteMetaStore::stats() {
@@ -614,9 +408,9 @@ PoolStats SqliteMetaStore::stats() {
     scalar2("SELECT COUNT(*), 0 FROM tenants", st.tenants, unused);
     scalar2("SELECT COUNT(*), 0 FROM buckets", st.buckets, unused);
     scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM objects", st.objects, st.logical_bytes);
-    scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs", st.blobs, st.physical_bytes);
-    scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE refcount = 0", st.reclaimable_blobs,
-            st.reclaimable_bytes);
+    scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE state <> 0", st.blobs, st.physical_bytes);
+    scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE state <> 0 AND refcount = 0",
+            st.reclaimable_blobs, st.reclaimable_bytes);
   } catch (...) {
     c->exec("ROLLBACK");
     throw;

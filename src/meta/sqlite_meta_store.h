@@ -22,29 +22,26 @@ class SqliteMetaStore : public MetaStore {
   explicit SqliteMetaStore(std::string path);
   ~SqliteMetaStore() override;
 
+  std::unique_ptr<WriteTxn> write(bool durable) override;
+  PoolStats stats() override;
+
   bool create_tenant(Tenant& tenant) override;
   std::optional<Tenant> tenant_by_access_key(const std::string& access_key) override;
   std::optional<Tenant> tenant_by_name(const std::string& name) override;
   std::vector<Tenant> list_tenants() override;
-  std::vector<std::string> delete_tenant(int64_t tenant_id) override;
   int64_t count_buckets(int64_t tenant_id) override;
 
   CreateBucketResult create_bucket(int64_t tenant_id, const std::string& name) override;
   std::optional<Bucket> bucket_by_name(const std::string& name) override;
   std::vector<Bucket> list_buckets(int64_t tenant_id) override;
   bool delete_bucket(int64_t bucket_id) override;
+  void set_bucket_acl(int64_t bucket_id, const std::string& acl) override;
 
   std::optional<ObjectRecord> get_object(int64_t bucket_id, const std::string& key) override;
   std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) override;
   std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
                                           const std::string& prefix, size_t limit) override;
-  PutOutcome put_object(const ObjectRecord& object, const std::function<BlobLocation()>& place_blob) override;
-  void put_objects(std::vector<PendingPut>& puts,
-                   const std::function<std::vector<BlobLocation>(const std::vector<size_t>&)>& place_blobs) override;
-  bool delete_object(int64_t bucket_id, const std::string& key) override;
-  void delete_objects(int64_t bucket_id, const std::vector<std::string>& keys) override;
   bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) override;
-  void set_bucket_acl(int64_t bucket_id, const std::string& acl) override;
 
   void create_multipart(const MultipartUpload& upload) override;
   std::optional<MultipartUpload> get_multipart(const std::string& upload_id) override;
@@ -55,28 +52,22 @@ class SqliteMetaStore : public MetaStore {
                                                size_t limit) override;
   std::vector<MultipartUpload> multiparts_before(int64_t cutoff_ms, size_t limit) override;
   std::vector<std::string> delete_multipart(const std::string& upload_id) override;
-  std::vector<std::string> complete_multipart(const std::string& upload_id, const ObjectRecord& object,
-                                              const std::function<BlobLocation()>& place_blob) override;
+  std::vector<std::string> staged_handles() override;
 
   bool blob_is_live(const std::string& sha256) override;
-  std::vector<std::string> gc_candidates(int64_t cutoff_ms, size_t limit) override;
-  std::optional<int64_t> gc_remove(const std::string& sha256, int64_t cutoff_ms,
-                                   const std::function<void(const BlobLocation&)>& remove_blob) override;
+  std::optional<BlobRecord> get_blob(const std::string& sha256) override;
   std::optional<BlobLocation> blob_location(const std::string& sha256) override;
+  std::vector<BlobRecord> list_blobs(const std::string& after, size_t limit) override;
+  std::vector<BlobRecord> gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms, size_t limit) override;
   std::vector<PackUsage> pack_usage() override;
   std::vector<PackedBlob> packed_blobs(int64_t pack) override;
   void relocate_blobs(const std::vector<std::pair<PackedBlob, BlobLocation>>& moves) override;
-  bool forget_pack(int64_t pack, const std::function<void()>& delete_pack) override;
+  bool forget_pack(int64_t pack) override;
 
-  PoolStats stats() override;
-
-  std::vector<BlobRecord> list_blobs(const std::string& after, size_t limit) override;
-  std::optional<BlobRecord> get_blob(const std::string& sha256) override;
   std::optional<std::pair<int64_t, int64_t>> check_refcount(const std::string& sha256, bool repair) override;
   void set_blob_location(const std::string& sha256, const BlobLocation& where) override;
   std::vector<std::string> dangling_blob_references() override;
   bool adopt_blob(const std::string& sha256, const std::function<std::optional<int64_t>()>& adopt) override;
-  std::vector<std::string> staged_handles() override;
 
  private:
   // A connection borrowed from the pool for the lifetime of the lease.
@@ -92,14 +83,9 @@ class SqliteMetaStore : public MetaStore {
     std::unique_ptr<sqlite::Connection> conn_;
   };
 
-  void release_blob(sqlite::Connection& c, const std::string& sha256, int64_t now);
-  // put_object's work inside the caller's write transaction.
-  PutOutcome put_object_locked(sqlite::Connection& c, const ObjectRecord& object,
-                               const std::function<BlobLocation()>& place_blob);
+  friend class SqliteWriteTxn;
   // delete_multipart's work inside the caller's write transaction.
-  std::vector<std::string> delete_multipart_locked(sqlite::Connection& c, const std::string& upload_id);
-  // Deletes one object row inside the caller's transaction; false when absent.
-  bool delete_object_locked(sqlite::Connection& c, int64_t bucket_id, const std::string& key, int64_t now);
+  static std::vector<std::string> delete_multipart_locked(sqlite::Connection& c, const std::string& upload_id);
 
   std::string path_;
   std::mutex pool_mu_;

@@ -1,36 +1,25 @@
 // SqliteMetaStore: the queries and repairs behind `herd fsck`.
 #include "meta/sqlite_meta_store.h"
+#include "meta/sqlite_rows.h"
 #include "util/clock.h"
 
 namespace herd {
 
-namespace {
-
-// A blob row selected as (sha256, size, refcount, pack, pack_offset).
-BlobRecord read_blob(sqlite::Statement& s) {
-  BlobRecord b{s.blob(0), s.int64(1), s.int64(2), {}};
-  if (!s.is_null(3)) b.location = BlobLocation{s.int64(3), s.int64(4)};
-  return b;
-}
-
-}  // namespace
-
 std::vector<BlobRecord> SqliteMetaStore::list_blobs(const std::string& after, size_t limit) {
   Lease c(*this);
-  sqlite::Use s(c->prepare(
-      "SELECT sha256, size, refcount, pack, pack_offset FROM blobs WHERE sha256 > ? ORDER BY sha256 LIMIT ?"));
+  sqlite::Use s(c->prepare(std::string(sqlite_rows::kBlobColumns) + "WHERE sha256 > ? ORDER BY sha256 LIMIT ?"));
   s->bind_blob(1, after).bind(2, static_cast<int64_t>(limit));
   std::vector<BlobRecord> out;
-  while (s->step()) out.push_back(read_blob(*s));
+  while (s->step()) out.push_back(sqlite_rows::read_blob(*s));
   return out;
 }
 
 std::optional<BlobRecord> SqliteMetaStore::get_blob(const std::string& sha256) {
   Lease c(*this);
-  sqlite::Use s(c->prepare("SELECT sha256, size, refcount, pack, pack_offset FROM blobs WHERE sha256 = ?"));
+  sqlite::Use s(c->prepare(std::string(sqlite_rows::kBlobColumns) + "WHERE sha256 = ?"));
   s->bind_blob(1, sha256);
   if (!s->step()) return std::nullopt;
-  return read_blob(*s);
+  return sqlite_rows::read_blob(*s);
 }
 
 std::optional<std::pair<int64_t, int64_t>> SqliteMetaStore::check_refcount(const std::string& sha256, bool repair) {

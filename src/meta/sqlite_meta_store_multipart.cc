@@ -129,15 +129,4 @@ std::vector<std::string> SqliteMetaStore::delete_multipart(const std::string& up
   return staged;
 }
 
-std::vector<std::string> SqliteMetaStore::complete_multipart(const std::string& upload_id, const ObjectRecord& object,
-                                                             const std::function<BlobLocation()>& place_blob) {
-  Lease c(*this);
-  std::lock_guard lock(write_mu_);
-  sqlite::Transaction tx(*c);
-  auto staged = delete_multipart_locked(*c, upload_id);
-  put_object_locked(*c, object, place_blob);
-  tx.commit();
-  return staged;
-}
-
 }  // namespace herd

@@ -57,17 +57,19 @@ void SqliteMetaStore::relocate_blobs(const std::vector<std::pair<PackedBlob, Blo
   tx.commit();
 }
 
-bool SqliteMetaStore::forget_pack(int64_t pack, const std::function<void()>& delete_pack) {
+bool SqliteMetaStore::forget_pack(int64_t pack) {
   Lease c(*this);
   std::lock_guard lock(write_mu_);
+  sqlite::Transaction tx(*c);
   {
     sqlite::Use s(c->prepare("SELECT 1 FROM blobs WHERE pack = ? AND refcount > 0 LIMIT 1"));
     s->bind(1, pack);
     if (s->step()) return false;
   }
-  // Under the write lock no put can revive a row of this pack meanwhile (a put of the same bytes
-  // places them anew, and only while holding this lock).
-  delete_pack();
+  // Rows at zero references (or being deleted) go with the pack's bytes: once committed, no row
+  // names the pack, and none can come to (placements and moves go to unsealed packs only).
+  sqlite::Use(c->prepare("DELETE FROM blobs WHERE pack = ?"))->bind(1, pack).run();
+  tx.commit();
   return true;
 }
 

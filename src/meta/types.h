@@ -82,12 +82,20 @@ struct PartRecord {
   int64_t modified_ms = 0;
 };
 
+// Where a blob row is in its life: pending (bytes being placed, not yet referenced), live
+// (bytes trusted while referenced; at zero references it awaits GC), deleting (claimed by GC,
+// which deletes the bytes, then the row). The numbers are stored.
+enum class BlobState : int64_t { kPending = 0, kLive = 1, kDeleting = 2 };
+
 // A blob row as stored.
 struct BlobRecord {
   std::string sha256;  // raw 32 bytes
   int64_t size = 0;
   int64_t refcount = 0;
   BlobLocation location;
+  BlobState state = BlobState::kLive;
+  int64_t zero_since_ms = 0;  // live rows at zero references: since when
+  int64_t state_ms = 0;       // pending and deleting rows: since when
 };
 
 // The live (referenced) contents of one pack.
@@ -103,9 +111,9 @@ struct PoolStats {
   int64_t buckets = 0;
   int64_t objects = 0;
   int64_t logical_bytes = 0;      // sum of object sizes
-  int64_t blobs = 0;              // distinct blobs stored (including those awaiting GC)
+  int64_t blobs = 0;              // distinct blobs stored (including those awaiting GC, not those being placed)
   int64_t physical_bytes = 0;     // sum of distinct blob sizes
-  int64_t reclaimable_blobs = 0;  // blobs at zero references, awaiting GC
+  int64_t reclaimable_blobs = 0;  // blobs at zero references awaiting GC, or being deleted by it
   int64_t reclaimable_bytes = 0;
 };
 

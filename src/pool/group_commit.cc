@@ -6,8 +6,7 @@
 
 namespace herd {
 
-GroupCommit::GroupCommit(MetaStore& meta, BlobStore& blobs)
-    : meta_(meta), blobs_(blobs), committer_([this] { run(); }) {}
+GroupCommit::GroupCommit(MetaStore& meta, BlobStore& blobs) : commits_(meta, blobs), committer_([this] { run(); }) {}
 
 GroupCommit::~GroupCommit() {
   {
@@ -81,14 +80,9 @@ size_t GroupCommit::queued() const {
 void GroupCommit::commit_group(std::vector<Waiter>& group) {
   std::vector<PendingPut> puts;
   puts.reserve(group.size());
-  for (const Waiter& w : group) puts.push_back(PendingPut{*w.object, {}, nullptr});
-  auto place = [&](const std::vector<size_t>& indexes) {
-    std::vector<BlobStore::Placement> blobs;
-    for (size_t i : indexes) blobs.push_back({group[i].temp, puts[i].object.sha256});
-    return blobs_.place_many(blobs);
-  };
+  for (const Waiter& w : group) puts.push_back(PendingPut{*w.object, w.temp, {}, {}, nullptr});
   try {
-    meta_.put_objects(puts, place);
+    commits_.commit(puts);
     for (size_t i = 0; i < group.size(); ++i) {
       group[i].outcome = puts[i].outcome;
       group[i].error = puts[i].error;
@@ -105,7 +99,7 @@ void GroupCommit::commit_group(std::vector<Waiter>& group) {
   // alone, so every one gets its own outcome.
   for (Waiter& w : group) {
     try {
-      w.outcome = meta_.put_object(*w.object, [&] { return blobs_.place(*w.temp, w.object->sha256); });
+      w.outcome = commits_.commit_one(*w.object, *w.temp);
     } catch (...) {
       w.error = std::current_exception();
     }

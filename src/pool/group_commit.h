@@ -1,7 +1,7 @@
 #pragma once
-// Group commit: concurrent PutObject commits share one metadata transaction, so N uploads
-// finishing together cost one durable metadata write (and one pack sync, one sync per blob
-// directory) instead of N. A committer thread takes every queued commit into one group and
+// Group commit: concurrent PutObject commits share their metadata transactions (ObjectCommits),
+// so N uploads finishing together cost one durable metadata write (and one pack sync, one sync
+// per blob directory) instead of N. A committer thread takes every queued commit into one group and
 // commits it while the next ones queue up. Submitting never blocks the caller, so an I/O thread
 // can hand a commit over and serve other connections until it is durable.
 #include <condition_variable>
@@ -13,6 +13,7 @@
 
 #include "blob/blob_store.h"
 #include "meta/meta_store.h"
+#include "pool/object_commits.h"
 
 namespace herd {
 
@@ -25,12 +26,12 @@ class GroupCommit {
   GroupCommit& operator=(const GroupCommit&) = delete;
 
   // Called on the committer thread once a commit is durable (error empty), or failed (outcome as
-  // MetaStore::put_object would return it, error what it would throw).
+  // ObjectCommits::commit_one would return it, error what it would throw).
   using Done = std::function<void(PutOutcome outcome, std::exception_ptr error)>;
   // Queues a commit of `object`, whose bytes are `temp` (placed when the blob has no live
   // reference). Both must stay alive until `done` has run.
   void submit(const ObjectRecord& object, TempBlob& temp, Done done);
-  // submit(), then blocks until it is done; returns or throws as MetaStore::put_object would.
+  // submit(), then blocks until it is done; returns or throws as ObjectCommits::commit_one would.
   PutOutcome commit(const ObjectRecord& object, TempBlob& temp);
   // Blocks until every commit submitted so far is done.
   void drain();
@@ -57,8 +58,7 @@ class GroupCommit {
   // Commits a group, filling in each waiter's outcome or error.
   void commit_group(std::vector<Waiter>& group);
 
-  MetaStore& meta_;
-  BlobStore& blobs_;
+  ObjectCommits commits_;
   mutable std::mutex mu_;
   std::condition_variable work_;  // the committer waits here for commits
   std::condition_variable idle_;  // drain() waits here for the committer

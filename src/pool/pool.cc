@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <map>
 #include <thread>
 
 #include "util/clock.h"
@@ -70,23 +69,18 @@ std::optional<ObjectRecord> Pool::cached_object(int64_t bucket_id, const std::st
 }
 
 bool Pool::remove(int64_t bucket_id, const std::string& key) {
-  bool removed = meta_.delete_object(bucket_id, key);
+  bool removed = commits_.remove(bucket_id, key);
   cache_.invalidate_object(bucket_id, key);
   return removed;
 }
 
 void Pool::remove_many(int64_t bucket_id, const std::vector<std::string>& keys) {
-  meta_.delete_objects(bucket_id, keys);
+  commits_.remove_many(bucket_id, keys);
   for (const auto& key : keys) cache_.invalidate_object(bucket_id, key);
 }
 
 bool Pool::copy(const ObjectRecord& object) {
-  struct BlobGone {};
-  try {
-    meta_.put_object(object, []() -> BlobLocation { throw BlobGone{}; });
-  } catch (const BlobGone&) {
-    return false;
-  }
+  if (!commits_.reference(object)) return false;
   cache_.invalidate_object(object.bucket_id, object.key);
   return true;
 }
@@ -106,6 +100,13 @@ bool Pool::delete_bucket(int64_t bucket_id) {
   bool deleted = meta_.delete_bucket(bucket_id);
   cache_.invalidate_bucket(bucket_id);
   return deleted;
+}
+
+void Pool::delete_tenant(int64_t tenant_id) {
+  auto buckets = meta_.list_buckets(tenant_id);
+  discard_staged(commits_.remove_tenant(tenant_id));
+  tenants_.invalidate();
+  for (const auto& b : buckets) cache_.invalidate_bucket(b.id);
 }
 
 void Pool::sync_unless_duplicate(Upload& upload) {
@@ -134,7 +135,8 @@ ObjectRecord Pool::complete_multipart(Upload& upload, const std::string& upload_
   o.size = upload.size();
   o.modified_ms = now_ms();
   sync_unless_duplicate(upload);
-  auto staged = meta_.complete_multipart(upload_id, o, [&] { return blobs_.place(upload.temp(), o.sha256); });
+  std::vector<std::string> staged;
+  commits_.commit_one(o, upload.temp(), [&](WriteTxn& txn) { staged = txn.delete_multipart(upload_id); });
   cache_.invalidate_object(o.bucket_id, o.key);
   discard_staged(staged);
   return o;
@@ -164,47 +166,6 @@ void Pool::discard_staged(const std::vector<std::string>& handles) {
       blobs_.remove_staged(h);
     } catch (const std::exception& e) {
       spdlog::warn("could not remove staged part {}: {}", h, e.what());
-    }
-  }
-}
-
-GcReport Pool::gc(int64_t grace_ms) {
-  GcReport report;
-  const int64_t cutoff = now_ms() - grace_ms;
-  while (true) {
-    auto candidates = meta_.gc_candidates(cutoff, 256);
-    for (const auto& sha : candidates) {
-      if (auto size = meta_.gc_remove(sha, cutoff, [&](const BlobLocation& where) { blobs_.remove(sha, where); })) {
-        ++report.blobs_removed;
-        report.bytes_freed += *size;
-      }
-    }
-    if (candidates.size() < 256) break;
-  }
-  compact_packs(report);
-  return report;
-}
-
-void Pool::compact_packs(GcReport& report) {
-  std::map<int64_t, int64_t> live;  // pack -> live bytes
-  for (const auto& u : meta_.pack_usage()) live[u.pack] = u.live_bytes;
-  for (const auto& pack : blobs_.packs()) {
-    if (!pack.sealed) continue;  // still being written
-    const int64_t live_bytes = live.count(pack.id) ? live[pack.id] : 0;
-    if (live_bytes > 0 && live_bytes * 2 > pack.bytes) continue;  // mostly live: keep as is
-    if (live_bytes > 0) {
-      auto blobs = meta_.packed_blobs(pack.id);
-      auto moved = blobs_.repack(blobs);
-      std::vector<std::pair<PackedBlob, BlobLocation>> moves;
-      for (size_t i = 0; i < blobs.size(); ++i)
-        if (moved[i]) moves.emplace_back(blobs[i], *moved[i]);
-      meta_.relocate_blobs(moves);
-      report.blobs_repacked += static_cast<int64_t>(moves.size());
-    }
-    // Kept when a blob could not be moved (corrupt: fsck reports it) or was referenced meanwhile.
-    if (meta_.forget_pack(pack.id, [&] { blobs_.delete_pack(pack.id); })) {
-      ++report.packs_removed;
-      report.bytes_freed += pack.bytes - live_bytes;
     }
   }
 }

@@ -14,6 +14,8 @@
 #include "pool/group_commit.h"
 #include "pool/hash_lanes.h"
 #include "pool/object_cache.h"
+#include "pool/object_commits.h"
+#include "pool/tenant_cache.h"
 #include "pool/upload.h"
 
 namespace herd {
@@ -28,7 +30,8 @@ struct GcReport {
 
 class Pool {
  public:
-  Pool(MetaStore& meta, BlobStore& blobs) : meta_(meta), blobs_(blobs), group_commit_(meta, blobs) {}
+  Pool(MetaStore& meta, BlobStore& blobs)
+      : meta_(meta), blobs_(blobs), commits_(meta, blobs), group_commit_(meta, blobs) {}
   // Waits for the commits in flight (their completions use the cache).
   ~Pool() { drain_commits(); }
 
@@ -37,6 +40,8 @@ class Pool {
   MetaStore& meta() { return meta_; }
   BlobStore& blobs() { return blobs_; }
 
+  // Tenants by access key, for authentication (see TenantCache).
+  TenantCache& tenants() { return tenants_; }
   // Cached lookups for anonymous public reads (see ObjectCache).
   std::optional<Bucket> cached_bucket(const std::string& name);
   std::optional<ObjectRecord> cached_object(int64_t bucket_id, const std::string& key);
@@ -80,9 +85,15 @@ class Pool {
   void set_bucket_acl(int64_t bucket_id, const std::string& acl);
   // Deletes an empty bucket; false when it holds objects or multipart uploads.
   bool delete_bucket(int64_t bucket_id);
+  // Deletes a tenant with its buckets, objects (releasing their references) and multipart
+  // uploads (removing their staged parts).
+  void delete_tenant(int64_t tenant_id);
 
-  // Removes blobs that have had no reference for at least `grace_ms`, then compacts packs that
-  // are at least half dead space (their live blobs move to the current pack).
+  // Removes blobs that have had no reference for at least `grace_ms` (and rows of placements
+  // abandoned for ObjectCommits::kPendingTimeout, and deletions a crash interrupted), then
+  // compacts packs that are at least half dead space (their live blobs move to the current pack).
+  // Each blob is claimed (durably marked deleting) before its bytes go, then forgotten, so an
+  // upload of the same bytes meanwhile waits and places them again (pool/gc.cc).
   GcReport gc(int64_t grace_ms);
 
   // --- multipart uploads
@@ -113,10 +124,12 @@ class Pool {
 
   MetaStore& meta_;
   BlobStore& blobs_;
+  ObjectCommits commits_;
   GroupCommit group_commit_;
   std::once_flag lanes_once_;
   std::unique_ptr<HashLanes> lanes_;  // started by the first upload
   ObjectCache cache_{10000, std::chrono::seconds(2)};
+  TenantCache tenants_{meta_, 10000, std::chrono::seconds(5)};
 };
 
 }  // namespace herd

@@ -118,7 +118,7 @@ void set_payload_mode(AuthResult& result, const std::string& payload_hash) {
 }  // namespace
 
 AuthResult authenticate(const http::Exchange& ex, const std::string& decoded_path, const sigv4::Pairs& query,
-                        MetaStore& meta, const AuthOptions& options) {
+                        TenantCache& tenants, const AuthOptions& options) {
   AuthResult result;
   auto header = ex.header("Authorization");
   const bool presigned = find(query, "X-Amz-Signature") || find(query, "X-Amz-Algorithm");
@@ -130,7 +130,7 @@ AuthResult authenticate(const http::Exchange& ex, const std::string& decoded_pat
   if (r.amz_date.substr(0, 8) != r.credential.date)
     throw authorization_malformed("the credential date does not match the request date");
 
-  auto tenant = meta.tenant_by_access_key(r.credential.access_key);
+  auto tenant = tenants.by_access_key(r.credential.access_key);
   if (!tenant) throw invalid_access_key_id();
   set_payload_mode(result, r.payload_hash);
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "http/exchange.h"
-#include "meta/meta_store.h"
+#include "pool/tenant_cache.h"
 #include "s3/aws_chunked.h"
 #include "s3/sigv4.h"
 
@@ -38,6 +38,6 @@ struct AuthOptions {
 // (InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
 // NotImplemented for SigV4a streaming).
 AuthResult authenticate(const http::Exchange& exchange, const std::string& decoded_path,
-                        const sigv4::Pairs& query, MetaStore& meta, const AuthOptions& options);
+                        const sigv4::Pairs& query, TenantCache& tenants, const AuthOptions& options);
 
 }  // namespace herd::s3

@@ -158,7 +158,7 @@ boost::asio::awaitable<void> Router::dispatch(Context& ctx) {
 
   Operation operation = cors_preflight;  // preflights carry no credentials
   if (ex.method() != "OPTIONS") {
-    ctx.auth = authenticate(ex, *path, ctx.query, pool_.meta(), options_.auth);
+    ctx.auth = authenticate(ex, *path, ctx.query, pool_.tenants(), options_.auth);
     operation = select_operation(ctx);
   }
   co_await operation(ctx);

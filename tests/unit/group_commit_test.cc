@@ -1,4 +1,4 @@
-// Tests for pool/group_commit.h and the batch operations under it (MetaStore::put_objects,
+// Tests for pool/group_commit.h and the batch operations under it (ObjectCommits::commit,
 // BlobStore::place_many): concurrent commits form groups, a member failing alone does not fail
 // its group, a group that cannot place its bytes commits nothing, and duplicates in one group
 // place their bytes once.
@@ -132,13 +132,12 @@ TEST_F(GroupCommitTest, CommitsQueuedWhileAGroupRunsFormTheNextGroup) {
 
 TEST_F(GroupCommitTest, DuplicatesInOneGroupPlaceTheBytesOnce) {
   auto a = prepare("a", "same"), b = prepare("b", "same"), c = prepare("c", "other");
-  std::vector<PendingPut> puts{{a.object, {}, nullptr}, {b.object, {}, nullptr}, {c.object, {}, nullptr}};
-  std::vector<size_t> placed;
-  meta_.put_objects(puts, [&](const std::vector<size_t>& indexes) {
-    placed = indexes;
-    return blobs_.place_many({{a.temp.get(), a.object.sha256}, {c.temp.get(), c.object.sha256}});
-  });
-  EXPECT_EQ(placed, (std::vector<size_t>{0, 2}));
+  std::vector<PendingPut> puts{{a.object, a.temp.get(), {}, {}, nullptr},
+                               {b.object, b.temp.get(), {}, {}, nullptr},
+                               {c.object, c.temp.get(), {}, {}, nullptr}};
+  ObjectCommits(meta_, blobs_).commit(puts);
+  EXPECT_EQ(blobs_.calls(), 1);
+  EXPECT_EQ(blobs_.placed(), 2);  // a's bytes and c's
   EXPECT_FALSE(puts[0].outcome.deduplicated);
   EXPECT_TRUE(puts[1].outcome.deduplicated);
   EXPECT_EQ(refcount("same"), 2);
@@ -148,13 +147,11 @@ TEST_F(GroupCommitTest, DuplicatesInOneGroupPlaceTheBytesOnce) {
 
 TEST_F(GroupCommitTest, AMemberFailingAloneLeavesTheOthersCommitted) {
   auto a = prepare("a", "one"), gone = prepare("x", "two", /*bucket=*/987654), c = prepare("c", "three");
-  std::vector<PendingPut> puts{{a.object, {}, nullptr}, {gone.object, {}, nullptr}, {c.object, {}, nullptr}};
-  std::vector<size_t> placed;
-  meta_.put_objects(puts, [&](const std::vector<size_t>& indexes) {
-    placed = indexes;
-    return blobs_.place_many({{a.temp.get(), a.object.sha256}, {c.temp.get(), c.object.sha256}});
-  });
-  EXPECT_EQ(placed, (std::vector<size_t>{0, 2}));
+  std::vector<PendingPut> puts{{a.object, a.temp.get(), {}, {}, nullptr},
+                               {gone.object, gone.temp.get(), {}, {}, nullptr},
+                               {c.object, c.temp.get(), {}, {}, nullptr}};
+  ObjectCommits(meta_, blobs_).commit(puts);
+  EXPECT_EQ(blobs_.placed(), 2);  // nothing placed for the member whose bucket is gone
   EXPECT_FALSE(puts[0].error);
   ASSERT_TRUE(puts[1].error);
   EXPECT_THROW(std::rethrow_exception(puts[1].error), NoSuchBucketError);

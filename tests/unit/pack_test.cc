@@ -32,10 +32,13 @@ using testing_support::count_files;
 using testing_support::read_all;
 using testing_support::ScratchDir;
 
-BlobLocation place_in_memory(BlobStore& store, const std::string& bytes) {
+// Places bytes as a small blob; with `release`, lets go of it at once, as a committed blob is.
+BlobLocation place_in_memory(BlobStore& store, const std::string& bytes, bool release = true) {
   MemoryBlob blob(bytes.size());
   blob.write(bytes.data(), bytes.size());
-  return store.place(blob, sha256(bytes));
+  BlobLocation where = store.place(blob, sha256(bytes));
+  if (release) store.release_placed({where});
+  return where;
 }
 
 TEST(PackStore, SmallBlobsShareAPackAndReadBackThroughTheirHeader) {
@@ -88,10 +91,22 @@ TEST(PackStore, TheActivePackIsLockedAndFullPacksAreSealed) {
   ASSERT_EQ(sealed.size(), 1u);
   EXPECT_EQ(sealed[0].id, a.pack);
   EXPECT_EQ(sealed[0].bytes, 2000 + static_cast<int64_t>(pack::kHeaderSize));
+  // A full pack holding a blob not yet recorded (placed, not released) stays unsealed until then.
+  auto c = place_in_memory(*store, std::string(2000, 'c'), /*release=*/false);
+  auto d = place_in_memory(*store, "d");
+  ASSERT_NE(c.pack, d.pack);
+  auto sealed_now = [&](int64_t id) {
+    for (const auto& p : store->packs())
+      if (p.id == id) return p.sealed;
+    return false;
+  };
+  EXPECT_FALSE(sealed_now(c.pack)) << "compaction must not take a pack a commit is about to reference";
+  store->release_placed({c});
+  EXPECT_TRUE(sealed_now(c.pack));
   // Another process (or a restart) sees the same: the writer's lock is what marks its pack.
   store.reset();
   DiskBlobStore after(dir.path(), 1000);
-  ASSERT_EQ(after.packs().size(), 2u);
+  ASSERT_EQ(after.packs().size(), 3u);
   for (const auto& p : after.packs()) EXPECT_TRUE(p.sealed);
   auto r = after.open(sha256("b"), b);
   ASSERT_NE(r, nullptr);

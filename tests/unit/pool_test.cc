@@ -510,7 +510,7 @@ TEST_F(PoolTest, DeleteBucketAndTenantThroughThePool) {
   put(bb_, "y", "shared");
   put(ba_, "z", "alice only");
   EXPECT_FALSE(meta().delete_bucket(ba_));
-  meta().delete_tenant(alice_);
+  pool().delete_tenant(alice_);
   auto st = meta().stats();
   EXPECT_EQ(st.objects, 1);
   EXPECT_EQ(st.reclaimable_blobs, 1);

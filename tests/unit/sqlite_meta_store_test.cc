@@ -1,6 +1,7 @@
 // Tests for meta/sqlite_meta_store.h against a real database and DiskBlobStore in a scratch
-// directory: tenants, buckets, objects, the blob reference counts behind deduplication, GC
-// candidates and removal, listing order, and metadata round trips.
+// directory, with the pool's rules on top (pool/object_commits.h, Pool::gc): tenants, buckets,
+// objects, the blob reference counts behind deduplication, GC candidates and removal, listing
+// order, and metadata round trips.
 #include "meta/sqlite_meta_store.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,8 @@
 
 #include "blob/disk_blob_store.h"
 #include "meta/sqlite.h"
+#include "pool/object_commits.h"
+#include "pool/pool.h"
 #include "util/clock.h"
 #include "util/digest.h"
 #include "util/hex.h"
@@ -30,6 +33,24 @@ namespace fs = std::filesystem;
 using testing_support::count_files;
 using testing_support::read_all;
 using testing_support::ScratchDir;
+
+// A disk store counting the blobs it places, whose placements and removals can be made to fail.
+class CountingBlobStore : public DiskBlobStore {
+ public:
+  using DiskBlobStore::DiskBlobStore;
+  std::vector<BlobLocation> place_many(const std::vector<Placement>& blobs) override {
+    if (fail_place) throw std::runtime_error("disk full");
+    placed += static_cast<int>(blobs.size());
+    return DiskBlobStore::place_many(blobs);
+  }
+  void remove(const std::string& sha256, const BlobLocation& where = {}) override {
+    if (fail_remove) throw std::runtime_error("EIO");
+    DiskBlobStore::remove(sha256, where);
+  }
+  std::atomic<int> placed{0};
+  std::atomic<bool> fail_place{false};
+  std::atomic<bool> fail_remove{false};
+};
 
 class SqliteMetaStoreTest : public ::testing::Test {
  protected:
@@ -61,16 +82,20 @@ class SqliteMetaStoreTest : public ::testing::Test {
     return o;
   }
 
-  // Commits (bucket, key) = bytes the way Pool::put does, counting blob placements.
+  // Commits (bucket, key) = bytes the way Pool::put does (blob placements are counted).
   PutOutcome put(int64_t bucket, const std::string& key, const std::string& bytes, ObjectMeta m = {}) {
     auto temp = blobs_.create_temp();
     temp->write(bytes.data(), bytes.size());
     ObjectRecord o = record(bucket, key, bytes);
     o.meta = std::move(m);
-    return meta_.put_object(o, [&] {
-      ++places_;
-      return blobs_.place(*temp, o.sha256);
-    });
+    return commits_.commit_one(o, *temp);
+  }
+  bool remove(int64_t bucket, const std::string& key) { return commits_.remove(bucket, key); }
+  // Blobs GC may take (ignoring abandoned placements).
+  std::vector<std::string> candidates(int64_t zero_cutoff, size_t limit) {
+    std::vector<std::string> out;
+    for (const auto& b : meta_.gc_candidates(zero_cutoff, 0, limit)) out.push_back(b.sha256);
+    return out;
   }
 
   // refcount per blob row, read straight from the database.
@@ -109,8 +134,10 @@ class SqliteMetaStoreTest : public ::testing::Test {
 
   ScratchDir dir_;
   SqliteMetaStore meta_{db_path()};
-  DiskBlobStore blobs_{dir_.path()};
-  int places_ = 0;
+  CountingBlobStore blobs_{dir_.path()};
+  ObjectCommits commits_{meta_, blobs_};
+  Pool pool_{meta_, blobs_};
+  const std::atomic<int>& places_ = blobs_.placed;
 };
 
 // --- tenants
@@ -181,7 +208,7 @@ TEST_F(SqliteMetaStoreTest, DeleteBucketOnlyWhenEmpty) {
   put(b, "k", "data");
   EXPECT_FALSE(meta_.delete_bucket(b));
   EXPECT_TRUE(meta_.bucket_by_name("bucket").has_value());
-  EXPECT_TRUE(meta_.delete_object(b, "k"));
+  EXPECT_TRUE(remove(b, "k"));
   EXPECT_TRUE(meta_.delete_bucket(b));
   EXPECT_FALSE(meta_.bucket_by_name("bucket").has_value());
   EXPECT_EQ(meta_.count_buckets(t), 0);
@@ -253,7 +280,7 @@ TEST_F(SqliteMetaStoreTest, OverwriteWithDifferentBytesReleasesTheOldBlob) {
   auto rc = blob_refcounts();
   EXPECT_EQ(rc[sha256("old bytes")], 0);
   EXPECT_EQ(rc[sha256("new bytes!")], 1);
-  EXPECT_EQ(meta_.gc_candidates(now_ms(), 10), std::vector<std::string>{sha256("old bytes")});
+  EXPECT_EQ(candidates(now_ms(), 10), std::vector<std::string>{sha256("old bytes")});
   expect_refcounts_consistent();
 }
 
@@ -267,7 +294,7 @@ TEST_F(SqliteMetaStoreTest, OverwriteWithIdenticalBytesKeepsOneReference) {
   EXPECT_EQ(st.blobs, 1);
   EXPECT_EQ(st.reclaimable_blobs, 0);
   EXPECT_EQ(blob_refcounts()[sha256("same")], 1);
-  EXPECT_TRUE(meta_.gc_candidates(now_ms() + 1000, 10).empty());
+  EXPECT_TRUE(candidates(now_ms() + 1000, 10).empty());
   expect_refcounts_consistent();
 }
 
@@ -275,10 +302,10 @@ TEST_F(SqliteMetaStoreTest, DeleteReleasesTheReference) {
   int64_t b = make_bucket(make_tenant("t"), "bucket");
   put(b, "k1", "shared");
   put(b, "k2", "shared");
-  EXPECT_TRUE(meta_.delete_object(b, "k1"));
+  EXPECT_TRUE(remove(b, "k1"));
   EXPECT_TRUE(meta_.blob_is_live(sha256("shared")));
   EXPECT_EQ(meta_.stats().reclaimable_blobs, 0);
-  EXPECT_TRUE(meta_.delete_object(b, "k2"));
+  EXPECT_TRUE(remove(b, "k2"));
   EXPECT_FALSE(meta_.blob_is_live(sha256("shared")));
   auto st = meta_.stats();
   EXPECT_EQ(st.objects, 0);
@@ -287,9 +314,9 @@ TEST_F(SqliteMetaStoreTest, DeleteReleasesTheReference) {
   EXPECT_EQ(st.reclaimable_bytes, 6);
   EXPECT_FALSE(meta_.get_object(b, "k1").has_value());
   // Missing keys.
-  EXPECT_FALSE(meta_.delete_object(b, "k1"));
-  EXPECT_FALSE(meta_.delete_object(b, "never"));
-  EXPECT_FALSE(meta_.delete_object(b + 100, "k1"));
+  EXPECT_FALSE(remove(b, "k1"));
+  EXPECT_FALSE(remove(b, "never"));
+  EXPECT_FALSE(remove(b + 100, "k1"));
   EXPECT_EQ(blob_refcounts()[sha256("shared")], 0);  // not driven negative
   expect_refcounts_consistent();
 }
@@ -299,7 +326,7 @@ TEST_F(SqliteMetaStoreTest, ZeroReferenceBlobIsPlacedAgainOnPut) {
   // bytes and committing): a new put must place them again rather than deduplicate.
   int64_t b = make_bucket(make_tenant("t"), "bucket");
   put(b, "k", "payload");
-  ASSERT_TRUE(meta_.delete_object(b, "k"));
+  ASSERT_TRUE(remove(b, "k"));
   blobs_.remove(sha256("payload"));  // bytes gone, row still there at zero
   ASSERT_EQ(blobs_.open(sha256("payload")), nullptr);
   EXPECT_FALSE(put(b, "k2", "payload").deduplicated);
@@ -308,15 +335,16 @@ TEST_F(SqliteMetaStoreTest, ZeroReferenceBlobIsPlacedAgainOnPut) {
   ASSERT_NE(reader, nullptr);
   EXPECT_EQ(read_all(*reader), "payload");
   EXPECT_EQ(blob_refcounts()[sha256("payload")], 1);
-  EXPECT_TRUE(meta_.gc_candidates(now_ms() + 1000, 10).empty());
+  EXPECT_TRUE(candidates(now_ms() + 1000, 10).empty());
   EXPECT_EQ(meta_.stats().blobs, 1);
 }
 
 TEST_F(SqliteMetaStoreTest, FailedPlacementAbortsTheCommit) {
   int64_t b = make_bucket(make_tenant("t"), "bucket");
   put(b, "k", "old");
-  ObjectRecord o = record(b, "k", "replacement");
-  EXPECT_THROW(meta_.put_object(o, []() -> BlobLocation { throw std::runtime_error("disk full"); }), std::runtime_error);
+  blobs_.fail_place = true;
+  EXPECT_THROW(put(b, "k", "replacement"), std::runtime_error);
+  blobs_.fail_place = false;
   auto kept = meta_.get_object(b, "k");
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->sha256, sha256("old"));
@@ -340,7 +368,7 @@ TEST_F(SqliteMetaStoreTest, DeleteTenantReleasesEveryReference) {
   put(b1, "x", "X");
   ASSERT_EQ(blob_refcounts()[sha256("X")], 4);
 
-  meta_.delete_tenant(alice);
+  commits_.remove_tenant(alice);
   EXPECT_FALSE(meta_.tenant_by_name("alice").has_value());
   EXPECT_FALSE(meta_.bucket_by_name("a-one").has_value());
   EXPECT_FALSE(meta_.bucket_by_name("a-two").has_value());
@@ -371,60 +399,92 @@ TEST_F(SqliteMetaStoreTest, GcCandidatesRespectTheCutoff) {
   put(b, "k", "garbage");
   put(b, "live", "kept");
   const int64_t before_delete = now_ms() - 1;
-  ASSERT_TRUE(meta_.delete_object(b, "k"));
+  ASSERT_TRUE(remove(b, "k"));
   const std::string sha = sha256("garbage");
 
-  EXPECT_TRUE(meta_.gc_candidates(before_delete - 60000, 10).empty());
-  EXPECT_EQ(meta_.gc_candidates(now_ms(), 10), std::vector<std::string>{sha});
-  EXPECT_TRUE(meta_.gc_candidates(now_ms(), 0).empty());
+  EXPECT_TRUE(candidates(before_delete - 60000, 10).empty());
+  EXPECT_EQ(candidates(now_ms(), 10), std::vector<std::string>{sha});
+  EXPECT_TRUE(candidates(now_ms(), 0).empty());
 
-  int removes = 0;
-  EXPECT_FALSE(meta_.gc_remove(sha, before_delete - 60000, [&](const BlobLocation&) { ++removes; }).has_value());
-  EXPECT_EQ(removes, 0);
-  EXPECT_FALSE(meta_.gc_remove(sha256("kept"), now_ms(), [&](const BlobLocation&) { ++removes; }).has_value());  // live
-  EXPECT_EQ(removes, 0);
-
-  auto freed = meta_.gc_remove(sha, now_ms(), [&](const BlobLocation& where) {
-    ++removes;
-    blobs_.remove(sha, where);
-  });
-  ASSERT_TRUE(freed.has_value());
-  EXPECT_EQ(*freed, 7);
-  EXPECT_EQ(removes, 1);
+  EXPECT_EQ(pool_.gc(60000).blobs_removed, 0);  // within the grace period
+  EXPECT_NE(blobs_.open(sha), nullptr);
+  auto report = pool_.gc(0);
+  EXPECT_EQ(report.blobs_removed, 1);
+  EXPECT_EQ(report.bytes_freed, 7);
   EXPECT_EQ(blobs_.open(sha), nullptr);
   EXPECT_NE(blobs_.open(sha256("kept")), nullptr);
   auto st = meta_.stats();
   EXPECT_EQ(st.blobs, 1);
   EXPECT_EQ(st.reclaimable_blobs, 0);
-  // Already gone.
-  EXPECT_FALSE(meta_.gc_remove(sha, now_ms(), [&](const BlobLocation&) { ++removes; }).has_value());
-  EXPECT_EQ(removes, 1);
-  EXPECT_FALSE(meta_.gc_remove(sha256("never stored"), now_ms(), [&](const BlobLocation&) { ++removes; }).has_value());
-  EXPECT_EQ(removes, 1);
+  EXPECT_EQ(pool_.gc(0).blobs_removed, 0);  // already gone
 }
 
-TEST_F(SqliteMetaStoreTest, GcRemoveSkipsABlobReferencedAgain) {
+TEST_F(SqliteMetaStoreTest, GcSkipsABlobReferencedAgain) {
   int64_t b = make_bucket(make_tenant("t"), "bucket");
   put(b, "k", "bytes");
-  ASSERT_TRUE(meta_.delete_object(b, "k"));
-  auto candidates = meta_.gc_candidates(now_ms(), 10);
-  ASSERT_EQ(candidates.size(), 1u);
-  put(b, "k2", "bytes");  // referenced again between listing and removal
-  int removes = 0;
-  EXPECT_FALSE(meta_.gc_remove(candidates[0], now_ms(), [&](const BlobLocation&) { ++removes; }).has_value());
-  EXPECT_EQ(removes, 0);
+  ASSERT_TRUE(remove(b, "k"));
+  ASSERT_EQ(candidates(now_ms(), 10).size(), 1u);
+  put(b, "k2", "bytes");  // referenced again between listing and collection
+  EXPECT_EQ(pool_.gc(0).blobs_removed, 0);
   EXPECT_NE(blobs_.open(sha256("bytes")), nullptr);
   EXPECT_EQ(blob_refcounts()[sha256("bytes")], 1);
 }
 
-TEST_F(SqliteMetaStoreTest, GcRemoveAbortsWhenRemovalFails) {
+TEST_F(SqliteMetaStoreTest, AFailedRemovalLeavesTheBlobClaimedAndAnUploadWaitsForIt) {
   int64_t b = make_bucket(make_tenant("t"), "bucket");
   put(b, "k", "bytes");
-  ASSERT_TRUE(meta_.delete_object(b, "k"));
-  EXPECT_THROW(meta_.gc_remove(sha256("bytes"), now_ms(), [](const BlobLocation&) { throw std::runtime_error("EIO"); }),
-               std::runtime_error);
-  EXPECT_EQ(meta_.stats().reclaimable_blobs, 1);  // still known, retried next pass
-  EXPECT_EQ(meta_.gc_candidates(now_ms(), 10).size(), 1u);
+  ASSERT_TRUE(remove(b, "k"));
+  blobs_.fail_remove = true;
+  EXPECT_EQ(pool_.gc(0).blobs_removed, 0);
+  auto row = meta_.get_blob(sha256("bytes"));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->state, BlobState::kDeleting);  // claimed: retried by the next pass
+  EXPECT_EQ(meta_.stats().reclaimable_blobs, 1);
+  EXPECT_EQ(candidates(0, 10).size(), 1u);  // whatever the cutoff
+
+  // An upload of the same bytes now waits for the deletion, then places its bytes anew.
+  std::thread upload([&] { put(b, "again", "bytes"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(meta_.get_object(b, "again"));
+  blobs_.fail_remove = false;
+  EXPECT_EQ(pool_.gc(0).blobs_removed, 1);
+  upload.join();
+  auto reader = blobs_.open(sha256("bytes"));
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(read_all(*reader), "bytes");
+  EXPECT_EQ(blob_refcounts()[sha256("bytes")], 1);
+  EXPECT_EQ(meta_.get_blob(sha256("bytes"))->state, BlobState::kLive);
+  expect_refcounts_consistent();
+}
+
+TEST_F(SqliteMetaStoreTest, AnAbandonedPlacementIsCollectedAfterThePendingTimeout) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  const std::string sha = sha256("orphan");
+  {
+    auto txn = meta_.write(false);
+    txn->insert_pending_blob(sha, 6, now_ms() - 2 * 3600 * 1000);  // a placer that crashed 2 h ago
+    txn->commit();
+  }
+  auto temp = blobs_.create_temp();
+  temp->write("orphan", 6);
+  blobs_.place(*temp, sha);  // its bytes made it to disk
+  EXPECT_EQ(meta_.stats().blobs, 0);  // pending rows are no stored blobs
+  auto report = pool_.gc(3600 * 1000);
+  EXPECT_EQ(report.blobs_removed, 0);
+  EXPECT_FALSE(meta_.get_blob(sha));
+  EXPECT_EQ(blobs_.open(sha), nullptr);
+  // A fresh pending row is left alone.
+  {
+    auto txn = meta_.write(false);
+    txn->insert_pending_blob(sha, 6, now_ms());
+    txn->commit();
+  }
+  pool_.gc(0);
+  ASSERT_TRUE(meta_.get_blob(sha));
+  EXPECT_EQ(meta_.get_blob(sha)->state, BlobState::kPending);
+  put(b, "k", "orphan");  // and an upload of those bytes completes the row
+  EXPECT_EQ(meta_.get_blob(sha)->state, BlobState::kLive);
+  expect_refcounts_consistent();
 }
 
 // --- listing
@@ -536,7 +596,7 @@ TEST_F(SqliteMetaStoreTest, EveryObjectFieldRoundTrips) {
   o.meta.checksum = "AAAAAA==";
   auto temp = blobs_.create_temp();
   temp->write(bytes.data(), bytes.size());
-  meta_.put_object(o, [&] { return blobs_.place(*temp, o.sha256); });
+  commits_.commit_one(o, *temp);
 
   auto got = meta_.get_object(b, o.key);
   ASSERT_TRUE(got.has_value());
@@ -595,7 +655,7 @@ TEST_F(SqliteMetaStoreTest, ReopeningTheDatabaseKeepsEverything) {
   int64_t b = make_bucket(t, "bucket");
   put(b, "k", "persisted");
   put(b, "gone", "released");
-  ASSERT_TRUE(meta_.delete_object(b, "gone"));
+  ASSERT_TRUE(remove(b, "gone"));
   {
     SqliteMetaStore reopened(db_path());
     auto got = reopened.get_object(b, "k");
@@ -621,8 +681,11 @@ TEST_F(SqliteMetaStoreTest, ConcurrentWritersThroughTwoStoresKeepCountsExact) {
       for (int i = 0; i < 30; ++i) {
         const std::string& bytes = contents[(id + i) % contents.size()];
         ObjectRecord o = record(b, "w" + std::to_string(id) + "/" + std::to_string(i % 10), bytes);
-        store.put_object(o, [] { return BlobLocation{}; });
-        if (i % 4 == 3) store.delete_object(b, "w" + std::to_string(id) + "/" + std::to_string((i + 5) % 10));
+        auto temp = blobs_.create_temp();
+        temp->write(bytes.data(), bytes.size());
+        ObjectCommits commits(store, blobs_);
+        commits.commit_one(o, *temp);
+        if (i % 4 == 3) commits.remove(b, "w" + std::to_string(id) + "/" + std::to_string((i + 5) % 10));
       }
     } catch (const std::exception& e) {
       ++errors;

@@ -1,0 +1,18 @@
+#pragma once
+// Failures the metadata store reports as values of their own (everything else is a
+// std::runtime_error from the backend).
+#include <stdexcept>
+
+namespace herd {
+
+// Raised when a multipart upload does not exist (never did, completed or aborted).
+struct NoSuchUploadError : std::runtime_error {
+  NoSuchUploadError() : std::runtime_error("no such upload") {}
+};
+
+// Raised when a bucket vanished (deleted concurrently) while an operation needed it.
+struct NoSuchBucketError : std::runtime_error {
+  NoSuchBucketError() : std::runtime_error("no such bucket") {}
+};
+
+}  // namespace herd

@@ -1,0 +1,29 @@
+#pragma once
+// Metadata: reading objects, and the one object change that touches no blob reference (its
+// ACL). Writes that reference blobs go through WriteTxn, driven by the pool. Thread-safe.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "meta/types.h"
+
+namespace herd {
+
+class ObjectRows {
+ public:
+  virtual ~ObjectRows() = default;
+  // The object with its blob's current location.
+  virtual std::optional<ObjectRecord> get_object(int64_t bucket_id, const std::string& key) = 0;
+  // Some object referencing the blob that anyone may read (its own or its bucket's ACL is
+  // public-read), if there is one.
+  virtual std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) = 0;
+  // Up to `limit` objects in key order with key > `after` (or >= when `inclusive`) and key
+  // starting with `prefix`.
+  virtual std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
+                                                  const std::string& prefix, size_t limit) = 0;
+  // Sets an object's canned ACL; false when the object does not exist.
+  virtual bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) = 0;
+};
+
+}  // namespace herd

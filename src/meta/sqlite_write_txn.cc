@@ -1,0 +1,171 @@
+#include "meta/sqlite_write_txn.h"
+
+#include <nlohmann/json.hpp>
+
+#include "meta/sqlite_rows.h"
+
+namespace herd {
+
+using sqlite_rows::bind_location;
+
+SqliteWriteTxn::SqliteWriteTxn(SqliteMetaStore& store, bool durable)
+    : conn_(store), lock_(store.write_mu_), durable_(durable) {
+  if (!durable_) conn_->exec("PRAGMA synchronous=OFF");
+  try {
+    tx_ = std::make_unique<sqlite::Transaction>(*conn_);
+  } catch (...) {
+    if (!durable_) conn_->exec("PRAGMA synchronous=FULL");
+    throw;
+  }
+}
+
+SqliteWriteTxn::~SqliteWriteTxn() {
+  tx_.reset();  // rolls back unless committed
+  if (!durable_) {
+    try {
+      conn_->exec("PRAGMA synchronous=FULL");  // the connection goes back to the pool durable
+    } catch (...) {
+    }
+  }
+}
+
+std::optional<BlobRecord> SqliteWriteTxn::lock_blob(const std::string& sha256) {
+  // BEGIN IMMEDIATE already holds the database's write lock: every row is locked.
+  sqlite::Use s(conn_->prepare(std::string(sqlite_rows::kBlobColumns) + "WHERE sha256 = ?"));
+  s->bind_blob(1, sha256);
+  if (!s->step()) return std::nullopt;
+  return sqlite_rows::read_blob(*s);
+}
+
+void SqliteWriteTxn::insert_pending_blob(const std::string& sha256, int64_t size, int64_t now_ms) {
+  sqlite::Use(conn_->prepare("INSERT INTO blobs(sha256, size, refcount, zero_since_ms, pack, pack_offset, state, "
+                             "state_ms) VALUES(?,?,0,NULL,NULL,NULL,0,?)"))
+      ->bind_blob(1, sha256)
+      .bind(2, size)
+      .bind(3, now_ms)
+      .run();
+}
+
+void SqliteWriteTxn::set_blob_state(const std::string& sha256, BlobState state, int64_t now_ms) {
+  sqlite::Use(conn_->prepare("UPDATE blobs SET state = ?1, state_ms = CASE WHEN ?1 = 1 THEN NULL ELSE ?2 END, "
+                             "zero_since_ms = CASE WHEN ?1 = 0 THEN NULL WHEN ?1 = 1 AND refcount = 0 THEN ?2 "
+                             "ELSE zero_since_ms END, pack = CASE WHEN ?1 = 0 THEN NULL ELSE pack END, pack_offset = "
+                             "CASE WHEN ?1 = 0 THEN NULL ELSE pack_offset END WHERE sha256 = ?3"))
+      ->bind(1, static_cast<int64_t>(state))
+      .bind(2, now_ms)
+      .bind_blob(3, sha256)
+      .run();
+}
+
+void SqliteWriteTxn::make_blob_live(const std::string& sha256, const BlobLocation& where) {
+  sqlite::Use s(conn_->prepare("UPDATE blobs SET state = 1, state_ms = NULL, refcount = 1, zero_since_ms = NULL, "
+                               "pack = ?, pack_offset = ? WHERE sha256 = ?"));
+  bind_location(*s, 1, where);
+  s->bind_blob(3, sha256).run();
+}
+
+void SqliteWriteTxn::add_reference(const std::string& sha256) {
+  sqlite::Use(conn_->prepare("UPDATE blobs SET refcount = refcount + 1, zero_since_ms = NULL WHERE sha256 = ?"))
+      ->bind_blob(1, sha256)
+      .run();
+}
+
+void SqliteWriteTxn::release_reference(const std::string& sha256, int64_t now_ms) {
+  sqlite::Use(conn_->prepare("UPDATE blobs SET refcount = refcount - 1, zero_since_ms = CASE WHEN refcount = 1 THEN ? "
+                             "ELSE zero_since_ms END WHERE sha256 = ? AND refcount > 0"))
+      ->bind(1, now_ms)
+      .bind_blob(2, sha256)
+      .run();
+}
+
+void SqliteWriteTxn::delete_blob(const std::string& sha256) {
+  sqlite::Use(conn_->prepare("DELETE FROM blobs WHERE sha256 = ?"))->bind_blob(1, sha256).run();
+}
+
+bool SqliteWriteTxn::bucket_exists(int64_t bucket_id) {
+  sqlite::Use s(conn_->prepare("SELECT 1 FROM buckets WHERE id = ?"));
+  s->bind(1, bucket_id);
+  return s->step();
+}
+
+std::optional<std::string> SqliteWriteTxn::write_object(const ObjectRecord& o) {
+  if (!bucket_exists(o.bucket_id)) throw NoSuchBucketError();
+  std::optional<std::string> previous;
+  {
+    sqlite::Use s(conn_->prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
+    s->bind(1, o.bucket_id).bind(2, o.key);
+    if (s->step()) previous = s->blob(0);
+  }
+  sqlite::Use(conn_->prepare("INSERT OR REPLACE INTO objects(bucket_id, key, sha256, size, etag, modified_ms, "
+                             "content_type, cache_control, content_disposition, content_encoding, user_meta, acl, "
+                             "checksum_algorithm, checksum, part_sizes) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
+      ->bind(1, o.bucket_id)
+      .bind(2, o.key)
+      .bind_blob(3, o.sha256)
+      .bind(4, o.size)
+      .bind(5, o.etag)
+      .bind(6, o.modified_ms)
+      .bind(7, o.meta.content_type)
+      .bind(8, o.meta.cache_control)
+      .bind(9, o.meta.content_disposition)
+      .bind(10, o.meta.content_encoding)
+      .bind(11, sqlite_rows::encode_user_meta(o.meta))
+      .bind(12, o.meta.acl)
+      .bind(13, o.meta.checksum_algorithm)
+      .bind(14, o.meta.checksum)
+      .bind(15, nlohmann::json(o.part_sizes).dump())
+      .run();
+  return previous;
+}
+
+std::optional<std::string> SqliteWriteTxn::delete_object(int64_t bucket_id, const std::string& key) {
+  std::string sha;
+  {
+    sqlite::Use s(conn_->prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
+    s->bind(1, bucket_id).bind(2, key);
+    if (!s->step()) return std::nullopt;
+    sha = s->blob(0);
+  }
+  sqlite::Use(conn_->prepare("DELETE FROM objects WHERE bucket_id = ? AND key = ?"))->bind(1, bucket_id).bind(2, key).run();
+  return sha;
+}
+
+WriteTxn::DeletedTenant SqliteWriteTxn::delete_tenant(int64_t tenant_id) {
+  DeletedTenant out;
+  {
+    sqlite::Use s(conn_->prepare(
+        "SELECT o.sha256 FROM objects o JOIN buckets b ON o.bucket_id = b.id WHERE b.tenant_id = ?"));
+    s->bind(1, tenant_id);
+    while (s->step()) out.blobs.push_back(s->blob(0));
+  }
+  {
+    sqlite::Use s(conn_->prepare(
+        "SELECT p.staged FROM multipart_parts p JOIN multipart_uploads u ON p.upload_id = u.upload_id "
+        "JOIN buckets b ON u.bucket_id = b.id WHERE b.tenant_id = ?"));
+    s->bind(1, tenant_id);
+    while (s->step()) out.staged.push_back(s->text(0));
+  }
+  const std::string buckets = "(SELECT id FROM buckets WHERE tenant_id = ?)";
+  for (const std::string& sql :
+       {"DELETE FROM multipart_parts WHERE upload_id IN (SELECT upload_id FROM multipart_uploads WHERE bucket_id IN " +
+            buckets + ")",
+        "DELETE FROM multipart_uploads WHERE bucket_id IN " + buckets, "DELETE FROM objects WHERE bucket_id IN " + buckets,
+        std::string("DELETE FROM buckets WHERE tenant_id = ?"), std::string("DELETE FROM tenants WHERE id = ?")})
+    sqlite::Use(conn_->prepare(sql))->bind(1, tenant_id).run();
+  return out;
+}
+
+std::vector<std::string> SqliteWriteTxn::delete_multipart(const std::string& upload_id) {
+  return SqliteMetaStore::delete_multipart_locked(*conn_, upload_id);
+}
+
+void SqliteWriteTxn::begin_entry() { sqlite::Use(conn_->prepare("SAVEPOINT entry"))->run(); }
+
+void SqliteWriteTxn::end_entry(bool keep) {
+  if (!keep) conn_->exec("ROLLBACK TO entry");
+  sqlite::Use(conn_->prepare("RELEASE entry"))->run();
+}
+
+void SqliteWriteTxn::commit() { tx_->commit(); }
+
+}  // namespace herd
