@@ -92,11 +92,16 @@ def describe(state, contents_by_sha):
 # Clients
 
 def make_client(endpoint, tenant, connect_timeout=5, read_timeout=10, pool=16):
-    """A boto3 client that fails fast: path style, no retries, short timeouts."""
+    """A boto3 client that fails fast: path style, no retries, short timeouts. Newer botocore
+    (>= 1.36) validates response checksums itself; that is turned off so the verifier reads the
+    bytes and judges them by their SHA-256, the same way with every botocore."""
+    extra = {}
+    if "response_checksum_validation" in Config.OPTION_DEFAULTS:
+        extra["response_checksum_validation"] = "when_required"
     cfg = Config(s3={"addressing_style": "path"}, signature_version="s3v4",
                  retries={"total_max_attempts": 1, "mode": "standard"},
                  connect_timeout=connect_timeout, read_timeout=read_timeout,
-                 max_pool_connections=pool)
+                 max_pool_connections=pool, **extra)
     session = boto3.session.Session(aws_access_key_id=tenant.access_key,
                                     aws_secret_access_key=tenant.secret_key,
                                     region_name="us-east-1")
