@@ -4,9 +4,10 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libboost1.81-dev libssl-dev libsqlite3-dev libpugixml-dev
-          nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev)
+          nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev libpq-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(googletest libgtest-dev python3 python3-boto3 awscli s3cmd rclone ruby ruby-aws-sdk-s3 clang libclang-rt-14-dev)
+  packages+=(googletest libgtest-dev python3 python3-boto3 awscli s3cmd rclone ruby ruby-aws-sdk-s3 clang libclang-rt-14-dev
+             postgresql-15)
 fi
 
 missing=()

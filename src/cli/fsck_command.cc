@@ -20,7 +20,8 @@ void add_fsck_command(CLI::App& app, Common& common) {
       ->check(CLI::NonNegativeNumber);
   add_common_options(*cmd, common);
   cmd->callback([&] {
-    DataDir dir(common.load().data_dir);
+    Config c = common.load();
+    DataDir dir(c.data_dir, c.meta);
     FsckOptions options;
     options.repair = repair;
     options.stale_after = std::chrono::seconds(stale_after);

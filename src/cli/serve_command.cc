@@ -83,7 +83,7 @@ void raise_file_limit() {
 void serve(const Config& c) {
   spdlog::set_level(spdlog::level::from_str(c.log_level));
   raise_file_limit();
-  DataDir dir(c.data_dir);
+  DataDir dir(c.data_dir, c.meta);
   if (!dir.lock_for_serving())
     throw std::runtime_error("another herd server is already running on " + c.data_dir);
   dir.pool().set_pack_threshold(c.pack_threshold);

@@ -27,7 +27,8 @@ void add_stats_command(CLI::App& app, Common& common) {
   cmd->add_flag("--json", json, "Print JSON (objects, blobs, logical_bytes, physical_bytes, dedup_ratio, …)");
   add_common_options(*cmd, common);
   cmd->callback([&] {
-    DataDir dir(common.load().data_dir);
+    Config c = common.load();
+    DataDir dir(c.data_dir, c.meta);
     PoolStats s = dir.pool().meta().stats();
     // Pack files on disk, and how much of them referenced blobs use (the rest awaits compaction).
     int64_t packs = 0, pack_bytes = 0, pack_live_bytes = 0;

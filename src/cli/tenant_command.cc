@@ -22,7 +22,8 @@ void add_tenant_commands(CLI::App& app, Common& common) {
   create->add_flag("--json", json, "Print {\"name\",\"access_key\",\"secret_key\"} as JSON");
   add_common_options(*create, common);
   create->callback([&] {
-    DataDir dir(common.load().data_dir);
+    Config c = common.load();
+    DataDir dir(c.data_dir, c.meta);
     Tenant t = create_tenant(dir.pool().meta(), name);
     if (json) {
       std::cout << nlohmann::json{{"name", t.name}, {"access_key", t.access_key}, {"secret_key", t.secret_key}}.dump()
@@ -37,7 +38,8 @@ void add_tenant_commands(CLI::App& app, Common& common) {
   list->add_flag("--json", json, "Print a JSON array");
   add_common_options(*list, common);
   list->callback([&] {
-    DataDir dir(common.load().data_dir);
+    Config c = common.load();
+    DataDir dir(c.data_dir, c.meta);
     MetaStore& meta = dir.pool().meta();
     nlohmann::json out = nlohmann::json::array();
     for (const auto& t : meta.list_tenants()) {
@@ -53,7 +55,8 @@ void add_tenant_commands(CLI::App& app, Common& common) {
   del->add_flag("--purge", purge, "Also delete its buckets and objects (blobs are freed by GC)");
   add_common_options(*del, common);
   del->callback([&] {
-    DataDir dir(common.load().data_dir);
+    Config c = common.load();
+    DataDir dir(c.data_dir, c.meta);
     MetaStore& meta = dir.pool().meta();
     auto t = meta.tenant_by_name(name);
     if (!t) throw std::runtime_error("no tenant named '" + name + "'");

@@ -96,7 +96,7 @@ Config load_config(const std::optional<std::string>& path) {
   } catch (const toml::parse_error& e) {
     throw std::runtime_error("cannot read config " + *path + ": " + std::string(e.description()));
   }
-  reject_unknown(root, *path, {"server", "storage", "gc", "multipart", "public"});
+  reject_unknown(root, *path, {"server", "storage", "meta", "gc", "multipart", "public"});
   if (auto* s = root["server"].as_table()) {
     reject_unknown(*s, "[server]", {"listen", "threads", "blocking_threads", "log_level", "region", "base_domains",
                               "max_connections"});
@@ -138,6 +138,17 @@ Config load_config(const std::optional<std::string>& path) {
     positive(c.pack_threshold, "[storage] pack_threshold", 0);
     if (c.pack_threshold > 16 * 1024 * 1024)
       throw std::runtime_error("[storage] pack_threshold must be at most 16777216 (16 MiB): packed bodies are held in memory");
+  }
+  if (auto* s = root["meta"].as_table()) {
+    reject_unknown(*s, "[meta]", {"backend", "postgres_url", "postgres_connections"});
+    read(*s, "meta", "backend", c.meta.backend);
+    if (c.meta.backend != "sqlite" && c.meta.backend != "postgres")
+      throw std::runtime_error("[meta] backend must be \"sqlite\" or \"postgres\"");
+    read(*s, "meta", "postgres_url", c.meta.postgres_url);
+    if (c.meta.backend == "postgres" && c.meta.postgres_url.empty())
+      throw std::runtime_error("[meta] backend \"postgres\" needs [meta] postgres_url");
+    read(*s, "meta", "postgres_connections", c.meta.postgres_connections);
+    positive(c.meta.postgres_connections, "[meta] postgres_connections", 1);
   }
   if (auto* s = root["gc"].as_table()) {
     reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds"});

@@ -5,12 +5,14 @@
 #include <optional>
 #include <string>
 
+#include "meta/meta_options.h"
 #include "s3/context.h"
 
 namespace herd {
 
 struct Config {
   std::string data_dir = "herd-data";    // [storage] data_dir
+  MetaOptions meta;                       // [meta]
   std::string listen = "127.0.0.1:9000";  // [server] listen, HOST:PORT ([v6]:PORT for IPv6)
   int threads = 0;                        // [server] threads (I/O); 0 = one per CPU core
   int blocking_threads = 32;              // [server] blocking_threads: fsyncs and metadata commits
@@ -21,6 +23,7 @@ struct Config {
   int64_t gc_grace_seconds = 3600;        // [gc] grace_seconds: unreferenced this long before removal
   int64_t gc_interval_seconds = 600;      // [gc] interval_seconds: background GC period while serving
   int64_t multipart_max_age_seconds = 86400;  // [multipart] abandon_after_seconds: unfinished uploads older are aborted
+  bool operator==(const Config&) const = default;
 };
 
 // Reads `path` (when given) over the defaults. Throws std::runtime_error with a clear message

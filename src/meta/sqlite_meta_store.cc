@@ -1,7 +1,6 @@
 #include "meta/sqlite_meta_store.h"
 
-#include <nlohmann/json.hpp>
-
+#include "meta/row_codecs.h"
 #include "meta/sqlite_rows.h"
 #include "meta/sqlite_write_txn.h"
 #include "util/clock.h"
@@ -108,55 +107,6 @@ Tenant read_tenant(sqlite::Statement& s) {
 }
 
 Bucket read_bucket(sqlite::Statement& s) { return Bucket{s.int64(0), s.text(1), s.int64(2), s.int64(3), s.text(4)}; }
-
-}  // namespace
-
-std::string encode_object_meta(const ObjectMeta& m) {
-  nlohmann::json user = nlohmann::json::array();
-  for (const auto& [k, v] : m.user_meta) user.push_back({k, v});
-  return nlohmann::json{{"content_type", m.content_type},
-                        {"cache_control", m.cache_control},
-                        {"content_disposition", m.content_disposition},
-                        {"content_encoding", m.content_encoding},
-                        {"user_meta", user},
-                        {"acl", m.acl},
-                        {"checksum_algorithm", m.checksum_algorithm}}
-      .dump();
-}
-
-ObjectMeta decode_object_meta(const std::string& text) {
-  ObjectMeta m;
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object()) return m;
-  m.content_type = j.value("content_type", "");
-  m.cache_control = j.value("cache_control", "");
-  m.content_disposition = j.value("content_disposition", "");
-  m.content_encoding = j.value("content_encoding", "");
-  m.acl = j.value("acl", "private");
-  m.checksum_algorithm = j.value("checksum_algorithm", "");
-  if (j.contains("user_meta"))
-    for (const auto& kv : j["user_meta"])
-      if (kv.is_array() && kv.size() == 2) m.user_meta.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
-  return m;
-}
-
-namespace {
-
-void decode_user_meta(const std::string& text, ObjectMeta& m) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_array()) return;
-  for (const auto& kv : j)
-    if (kv.is_array() && kv.size() == 2) m.user_meta.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
-}
-
-std::vector<int64_t> decode_part_sizes(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  std::vector<int64_t> out;
-  if (j.is_array())
-    for (const auto& v : j)
-      if (v.is_number_integer()) out.push_back(v.get<int64_t>());
-  return out;
-}
 
 constexpr const char* kTenantColumns = "SELECT id, name, access_key, secret_key, created_ms FROM tenants ";
 constexpr const char* kBucketColumns = "SELECT id, name, tenant_id, created_ms, acl FROM buckets ";

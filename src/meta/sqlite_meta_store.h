@@ -12,10 +12,6 @@
 
 namespace herd {
 
-// ObjectMeta as JSON (multipart uploads keep the metadata of the object they will create).
-std::string encode_object_meta(const ObjectMeta& meta);
-ObjectMeta decode_object_meta(const std::string& text);
-
 class SqliteMetaStore : public MetaStore {
  public:
   // Opens or creates the database file and migrates its schema.

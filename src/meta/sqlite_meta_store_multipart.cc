@@ -1,4 +1,5 @@
 // SqliteMetaStore: multipart uploads and their parts.
+#include "meta/row_codecs.h"
 #include "meta/sqlite_meta_store.h"
 #include "util/clock.h"
 

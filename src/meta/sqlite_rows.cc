@@ -1,7 +1,5 @@
 #include "meta/sqlite_rows.h"
 
-#include <nlohmann/json.hpp>
-
 namespace herd::sqlite_rows {
 
 void bind_location(sqlite::Statement& s, int first, const BlobLocation& where) {
@@ -15,12 +13,6 @@ void bind_location(sqlite::Statement& s, int first, const BlobLocation& where) {
 BlobLocation read_location(sqlite::Statement& s, int first) {
   if (s.is_null(first)) return {};
   return BlobLocation{s.int64(first), s.int64(first + 1)};
-}
-
-std::string encode_user_meta(const ObjectMeta& m) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& [k, v] : m.user_meta) j.push_back({k, v});
-  return j.dump();
 }
 
 BlobRecord read_blob(sqlite::Statement& s) {

@@ -11,8 +11,6 @@ namespace herd::sqlite_rows {
 void bind_location(sqlite::Statement& s, int first, const BlobLocation& where);
 // The location in columns `first` (pack) and `first + 1` (offset).
 BlobLocation read_location(sqlite::Statement& s, int first);
-// x-amz-meta-* pairs as a JSON array of [name, value].
-std::string encode_user_meta(const ObjectMeta& meta);
 
 // The columns read_blob() expects, ready for "FROM blobs ...".
 constexpr const char* kBlobColumns =

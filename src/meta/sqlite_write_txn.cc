@@ -1,7 +1,6 @@
 #include "meta/sqlite_write_txn.h"
 
-#include <nlohmann/json.hpp>
-
+#include "meta/row_codecs.h"
 #include "meta/sqlite_rows.h"
 
 namespace herd {
@@ -109,11 +108,11 @@ std::optional<std::string> SqliteWriteTxn::write_object(const ObjectRecord& o) {
       .bind(8, o.meta.cache_control)
       .bind(9, o.meta.content_disposition)
       .bind(10, o.meta.content_encoding)
-      .bind(11, sqlite_rows::encode_user_meta(o.meta))
+      .bind(11, encode_user_meta(o.meta))
       .bind(12, o.meta.acl)
       .bind(13, o.meta.checksum_algorithm)
       .bind(14, o.meta.checksum)
-      .bind(15, nlohmann::json(o.part_sizes).dump())
+      .bind(15, encode_part_sizes(o.part_sizes))
       .run();
   return previous;
 }

@@ -9,16 +9,18 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "meta/open_meta_store.h"
+
 namespace herd {
 
-DataDir::DataDir(const std::string& path) : path_(path) {
+DataDir::DataDir(const std::string& path, const MetaOptions& meta) : path_(path) {
   ::umask(077);  // everything Herd creates (database, WAL, blobs) is owner-only
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
     throw std::runtime_error("cannot create data directory " + path + ": " + std::strerror(errno));
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw std::runtime_error("data directory " + path + " is not a directory");
-  meta_ = std::make_unique<SqliteMetaStore>(path + "/herd.db");
+  meta_ = open_meta_store(meta, path);
   blobs_ = std::make_unique<DiskBlobStore>(path);
   pool_ = std::make_unique<Pool>(*meta_, *blobs_);
 }

@@ -30,6 +30,7 @@ struct AuthResult {
 
 struct AuthOptions {
   std::chrono::seconds max_skew{15 * 60};
+  bool operator==(const AuthOptions&) const = default;
 };
 
 // Verifies the request's SigV4 signature (Authorization header, or X-Amz-* query parameters of a

@@ -27,6 +27,7 @@ struct S3Options {
   std::vector<std::string> base_domains;
   AuthOptions auth;
   web::PublicOptions public_reads;  // how unsigned GET/HEAD of public objects answer
+  bool operator==(const S3Options&) const = default;
 };
 
 struct Context {

@@ -11,6 +11,7 @@ struct AliasHost {
   std::string host;    // lower-case, without port
   std::string prefix;  // "" or "/segment[/…]" without a trailing slash
   std::string bucket;
+  bool operator==(const AliasHost&) const = default;
 };
 
 struct PublicOptions {
@@ -21,6 +22,7 @@ struct PublicOptions {
   std::string object_urls = "serve";
   std::string redirect_base;
   unsigned redirect_status = 302;
+  bool operator==(const PublicOptions&) const = default;
 };
 
 }  // namespace herd::web

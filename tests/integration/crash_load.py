@@ -21,7 +21,6 @@ Nothing here talks to the server process itself (starting and killing it is the 
 import hashlib
 import os
 import random
-import sqlite3
 import threading
 import time
 import traceback
@@ -687,13 +686,8 @@ PACK_HEADER = 48  # "HERDPAK1", size (8 bytes, little-endian), SHA-256 (32 bytes
 
 def packed_blob_locations(data_dir):
     """{hex sha256: (pack path, offset of the bytes)} of referenced packed blobs, per the metadata."""
-    db = sqlite3.connect(os.path.join(data_dir, "herd.db"), timeout=30)
-    try:
-        rows = db.execute("SELECT sha256, pack, pack_offset FROM blobs WHERE pack IS NOT NULL AND refcount > 0")
-        return {sha.hex(): (os.path.join(data_dir, "packs", "%016x.pack" % pack), offset)
-                for sha, pack, offset in rows.fetchall()}
-    finally:
-        db.close()
+    return {sha: (os.path.join(data_dir, "packs", "%016x.pack" % pack), offset)
+            for sha, pack, offset, refs in h.packed_blobs(data_dir) if refs > 0}
 
 
 def read_pack_record(path, offset):

@@ -52,6 +52,10 @@ UNSIGNED = "UNSIGNED-PAYLOAD"
 STARTUP_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 CLI_TIMEOUT = 60.0
+# HERD_TEST_META=postgres runs every server on PostgreSQL metadata: each in a schema of its own in
+# the test database whose libpq connection string is in the file $HERD_TEST_POSTGRES (ctest
+# starts that server with scripts/test-postgres.sh). Default: SQLite in the data directory.
+META = os.environ.get("HERD_TEST_META", "sqlite")
 
 Tenant = collections.namedtuple("Tenant", "name access_key secret_key")
 
@@ -313,6 +317,51 @@ def _parse_response(raw, method):
 # ---------------------------------------------------------------------------------------------
 # The server process
 
+class PostgresSchema:
+    """A fresh schema in the test PostgreSQL database, for one server's metadata."""
+
+    def __init__(self):
+        path = os.environ.get("HERD_TEST_POSTGRES")
+        if not path:
+            raise RuntimeError("HERD_TEST_META=postgres needs HERD_TEST_POSTGRES (a file with a libpq "
+                               "connection string; scripts/test-postgres.sh start writes one)")
+        with open(path) as f:
+            self.server = f.read().strip()
+        self.name = "it_%d_%s" % (os.getpid(), os.urandom(4).hex())
+        self.psql("CREATE SCHEMA %s" % self.name)
+        self.conninfo = "%s options='-csearch_path=%s'" % (self.server, self.name)
+
+    def psql(self, sql, conninfo=None):
+        """Runs SQL; returns the rows as lists of strings."""
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                              "-d", conninfo or self.server, "-c", sql],
+                             capture_output=True, text=True, timeout=CLI_TIMEOUT, check=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def drop(self):
+        self.psql("DROP SCHEMA IF EXISTS %s CASCADE" % self.name)
+
+
+# Data directory -> its PostgreSQL schema, for the servers running with HERD_TEST_META=postgres.
+_SCHEMAS = {}
+
+
+def packed_blobs(data_dir):
+    """[(hex sha256, pack, offset, refcount)] of every packed blob row of the server whose data
+    directory is `data_dir`, read from its metadata (SQLite file or PostgreSQL schema)."""
+    schema = _SCHEMAS.get(data_dir)
+    if schema is not None:
+        rows = schema.psql("SELECT encode(sha256, 'hex'), pack, pack_offset, refcount FROM blobs "
+                           "WHERE pack IS NOT NULL", schema.conninfo)
+        return [(sha, int(pack), int(offset), int(refs)) for sha, pack, offset, refs in rows]
+    db = sqlite3.connect(os.path.join(data_dir, "herd.db"), timeout=30)
+    try:
+        rows = db.execute("SELECT sha256, pack, pack_offset, refcount FROM blobs WHERE pack IS NOT NULL").fetchall()
+    finally:
+        db.close()
+    return [(sha.hex(), pack, offset, refs) for sha, pack, offset, refs in rows]
+
+
 class HerdServer:
     """One `herd serve` process on its own temporary data directory."""
 
@@ -324,6 +373,17 @@ class HerdServer:
         os.mkdir(self.work)
         self.log_path = os.path.join(self.root, "server.log")
         self.config_path = None
+        self.cli_config = []  # what every CLI call adds, to reach the same metadata
+        self.pg = None
+        if META == "postgres":
+            self.pg = PostgresSchema()
+            _SCHEMAS[self.data] = self.pg
+            meta = '\n[meta]\nbackend = "postgres"\npostgres_url = "%s"\npostgres_connections = 8\n' % self.pg.conninfo
+            config_text = (config_text or "") + meta
+            meta_path = os.path.join(self.root, "meta.toml")
+            with open(meta_path, "w") as f:
+                f.write(meta)
+            self.cli_config = ["--config", meta_path]
         if config_text is not None:
             self.config_path = os.path.join(self.root, "herd.toml")
             with open(self.config_path, "w") as f:
@@ -400,6 +460,9 @@ class HerdServer:
             print("HERD_KEEP: keeping %s" % self.root)
             return
         shutil.rmtree(self.root, ignore_errors=True)
+        if self.pg is not None:
+            self.pg.drop()
+            _SCHEMAS.pop(self.data, None)
 
     def log_tail(self, n=60):
         try:
@@ -433,12 +496,7 @@ class HerdServer:
 
     def packed_blob_names(self):
         """Hex digests of the blobs stored in packs (small bodies) that GC has not removed yet."""
-        db = sqlite3.connect(os.path.join(self.data, "herd.db"), timeout=30)
-        try:
-            rows = db.execute("SELECT sha256 FROM blobs WHERE pack IS NOT NULL").fetchall()
-        finally:
-            db.close()
-        return sorted(r[0].hex() for r in rows)
+        return sorted(row[0] for row in packed_blobs(self.data))
 
     def blob_names(self):
         """Hex digests of every stored blob: files and packed."""
@@ -451,7 +509,7 @@ class HerdServer:
 
     def cli(self, *args, check=True, timeout=CLI_TIMEOUT):
         """Runs `herd ARGS --data DIR`; returns the CompletedProcess (text mode)."""
-        cmd = [HERD_BIN] + list(args) + ["--data", self.data]
+        cmd = [HERD_BIN] + list(args) + ["--data", self.data] + self.cli_config
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=timeout)
         if check and proc.returncode != 0:

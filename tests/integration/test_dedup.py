@@ -312,7 +312,7 @@ class GcRaceTest(DedupTestBase):
             data = random.Random(500 + r).randbytes(256 * KIB)
             self.a.put_object(Bucket="race-gc", Key="seed", Body=data)
             self.a.delete_object(Bucket="race-gc", Key="seed")  # blob now unreferenced
-            gc = subprocess.Popen([h.HERD_BIN, "gc", "--grace", "0", "--data", self.server.data],
+            gc = subprocess.Popen([h.HERD_BIN, "gc", "--grace", "0", "--data", self.server.data] + self.server.cli_config,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             with concurrent.futures.ThreadPoolExecutor(4) as pool:
                 list(pool.map(lambda i: clients[i].put_object(Bucket="race-gc", Key="r%d-%d" % (r, i),

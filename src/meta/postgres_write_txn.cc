@@ -1,0 +1,122 @@
+#include "meta/postgres_write_txn.h"
+
+#include "meta/postgres_rows.h"
+#include "meta/row_codecs.h"
+
+namespace herd {
+
+using pg::bytea;
+using pg::param;
+
+PostgresWriteTxn::PostgresWriteTxn(PostgresMetaStore& store, bool durable) : conn_(store) {
+  tx_ = std::make_unique<PostgresMetaStore::Writing>(*conn_);
+  if (!durable) conn_->exec("SET LOCAL synchronous_commit = off");
+}
+
+PostgresWriteTxn::~PostgresWriteTxn() = default;  // tx_ rolls back unless committed
+
+std::optional<BlobRecord> PostgresWriteTxn::lock_blob(const std::string& sha256) {
+  // The write lock already excludes every other writer; FOR UPDATE says what this row needs.
+  auto r = conn_->query(std::string(postgres_rows::kBlobColumns) + "WHERE sha256 = $1 FOR UPDATE", {bytea(sha256)});
+  if (r.empty()) return std::nullopt;
+  return postgres_rows::read_blob(r, 0);
+}
+
+void PostgresWriteTxn::insert_pending_blob(const std::string& sha256, int64_t size, int64_t now_ms) {
+  conn_->query("INSERT INTO blobs(sha256, size, refcount, zero_since_ms, pack, pack_offset, state, state_ms) "
+               "VALUES($1,$2,0,NULL,NULL,NULL,0,$3)",
+               {bytea(sha256), param(size), param(now_ms)});
+}
+
+void PostgresWriteTxn::set_blob_state(const std::string& sha256, BlobState state, int64_t now_ms) {
+  conn_->query("UPDATE blobs SET state = $1::smallint, state_ms = CASE WHEN $1::smallint = 1 THEN NULL ELSE "
+               "$2::bigint END, zero_since_ms = CASE WHEN $1::smallint = 0 THEN NULL WHEN $1::smallint = 1 AND "
+               "refcount = 0 THEN $2::bigint ELSE zero_since_ms END, pack = CASE WHEN $1::smallint = 0 THEN NULL "
+               "ELSE pack END, pack_offset = CASE WHEN $1::smallint = 0 THEN NULL ELSE pack_offset END "
+               "WHERE sha256 = $3",
+               {param(static_cast<int64_t>(state)), param(now_ms), bytea(sha256)});
+}
+
+void PostgresWriteTxn::make_blob_live(const std::string& sha256, const BlobLocation& where) {
+  conn_->query("UPDATE blobs SET state = 1, state_ms = NULL, refcount = 1, zero_since_ms = NULL, pack = $1, "
+               "pack_offset = $2 WHERE sha256 = $3",
+               {postgres_rows::pack_param(where), postgres_rows::offset_param(where), bytea(sha256)});
+}
+
+void PostgresWriteTxn::add_reference(const std::string& sha256) {
+  conn_->query("UPDATE blobs SET refcount = refcount + 1, zero_since_ms = NULL WHERE sha256 = $1", {bytea(sha256)});
+}
+
+void PostgresWriteTxn::release_reference(const std::string& sha256, int64_t now_ms) {
+  conn_->query("UPDATE blobs SET refcount = refcount - 1, zero_since_ms = CASE WHEN refcount = 1 THEN $1 "
+               "ELSE zero_since_ms END WHERE sha256 = $2 AND refcount > 0",
+               {param(now_ms), bytea(sha256)});
+}
+
+void PostgresWriteTxn::delete_blob(const std::string& sha256) {
+  conn_->query("DELETE FROM blobs WHERE sha256 = $1", {bytea(sha256)});
+}
+
+bool PostgresWriteTxn::bucket_exists(int64_t bucket_id) {
+  return !conn_->query("SELECT 1 FROM buckets WHERE id = $1", {param(bucket_id)}).empty();
+}
+
+std::optional<std::string> PostgresWriteTxn::write_object(const ObjectRecord& o) {
+  if (!bucket_exists(o.bucket_id)) throw NoSuchBucketError();
+  std::optional<std::string> previous;
+  auto old = conn_->query("SELECT sha256 FROM objects WHERE bucket_id = $1 AND key = $2",
+                          {param(o.bucket_id), bytea(o.key)});
+  if (!old.empty()) previous = old.bytes(0, 0);
+  conn_->query(
+      "INSERT INTO objects(bucket_id, key, sha256, size, etag, modified_ms, content_type, cache_control, "
+      "content_disposition, content_encoding, user_meta, acl, checksum_algorithm, checksum, part_sizes) "
+      "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (bucket_id, key) DO UPDATE SET "
+      "sha256 = EXCLUDED.sha256, size = EXCLUDED.size, etag = EXCLUDED.etag, modified_ms = EXCLUDED.modified_ms, "
+      "content_type = EXCLUDED.content_type, cache_control = EXCLUDED.cache_control, "
+      "content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding, "
+      "user_meta = EXCLUDED.user_meta, acl = EXCLUDED.acl, checksum_algorithm = EXCLUDED.checksum_algorithm, "
+      "checksum = EXCLUDED.checksum, part_sizes = EXCLUDED.part_sizes",
+      {param(o.bucket_id), bytea(o.key), bytea(o.sha256), param(o.size), param(o.etag), param(o.modified_ms),
+       param(o.meta.content_type), param(o.meta.cache_control), param(o.meta.content_disposition),
+       param(o.meta.content_encoding), param(encode_user_meta(o.meta)), param(o.meta.acl),
+       param(o.meta.checksum_algorithm), param(o.meta.checksum), param(encode_part_sizes(o.part_sizes))});
+  return previous;
+}
+
+std::optional<std::string> PostgresWriteTxn::delete_object(int64_t bucket_id, const std::string& key) {
+  auto r = conn_->query("DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING sha256",
+                        {param(bucket_id), bytea(key)});
+  if (r.empty()) return std::nullopt;
+  return r.bytes(0, 0);
+}
+
+WriteTxn::DeletedTenant PostgresWriteTxn::delete_tenant(int64_t tenant_id) {
+  DeletedTenant out;
+  const std::string buckets = "(SELECT id FROM buckets WHERE tenant_id = $1)";
+  auto staged = conn_->query(
+      "DELETE FROM multipart_parts WHERE upload_id IN (SELECT upload_id FROM multipart_uploads WHERE bucket_id IN " +
+          buckets + ") RETURNING staged",
+      {param(tenant_id)});
+  for (int i = 0; i < staged.rows(); ++i) out.staged.push_back(staged.text(i, 0));
+  conn_->query("DELETE FROM multipart_uploads WHERE bucket_id IN " + buckets, {param(tenant_id)});
+  auto blobs = conn_->query("DELETE FROM objects WHERE bucket_id IN " + buckets + " RETURNING sha256", {param(tenant_id)});
+  for (int i = 0; i < blobs.rows(); ++i) out.blobs.push_back(blobs.bytes(i, 0));
+  conn_->query("DELETE FROM buckets WHERE tenant_id = $1", {param(tenant_id)});
+  conn_->query("DELETE FROM tenants WHERE id = $1", {param(tenant_id)});
+  return out;
+}
+
+std::vector<std::string> PostgresWriteTxn::delete_multipart(const std::string& upload_id) {
+  return PostgresMetaStore::delete_multipart_locked(*conn_, upload_id);
+}
+
+void PostgresWriteTxn::begin_entry() { conn_->exec("SAVEPOINT entry"); }
+
+void PostgresWriteTxn::end_entry(bool keep) {
+  if (!keep) conn_->exec("ROLLBACK TO SAVEPOINT entry");
+  conn_->exec("RELEASE SAVEPOINT entry");
+}
+
+void PostgresWriteTxn::commit() { tx_->commit(); }
+
+}  // namespace herd

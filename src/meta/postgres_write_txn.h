@@ -1,0 +1,38 @@
+#pragma once
+// WriteTxn on PostgreSQL: a transaction on a leased connection that first takes the pool-wide
+// write lock (an advisory lock every Herd process on the database takes), so it excludes every
+// other writer until it ends. A non-durable one commits with synchronous_commit off.
+#include <memory>
+
+#include "meta/postgres_meta_store.h"
+#include "meta/write_txn.h"
+
+namespace herd {
+
+class PostgresWriteTxn : public WriteTxn {
+ public:
+  PostgresWriteTxn(PostgresMetaStore& store, bool durable);
+  ~PostgresWriteTxn() override;
+
+  std::optional<BlobRecord> lock_blob(const std::string& sha256) override;
+  void insert_pending_blob(const std::string& sha256, int64_t size, int64_t now_ms) override;
+  void set_blob_state(const std::string& sha256, BlobState state, int64_t now_ms) override;
+  void make_blob_live(const std::string& sha256, const BlobLocation& where) override;
+  void add_reference(const std::string& sha256) override;
+  void release_reference(const std::string& sha256, int64_t now_ms) override;
+  void delete_blob(const std::string& sha256) override;
+  bool bucket_exists(int64_t bucket_id) override;
+  std::optional<std::string> write_object(const ObjectRecord& object) override;
+  std::optional<std::string> delete_object(int64_t bucket_id, const std::string& key) override;
+  DeletedTenant delete_tenant(int64_t tenant_id) override;
+  std::vector<std::string> delete_multipart(const std::string& upload_id) override;
+  void begin_entry() override;
+  void end_entry(bool keep) override;
+  void commit() override;
+
+ private:
+  PostgresMetaStore::Lease conn_;
+  std::unique_ptr<PostgresMetaStore::Writing> tx_;
+};
+
+}  // namespace herd
