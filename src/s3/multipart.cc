@@ -285,8 +285,16 @@ Op complete_multipart_upload(Context& ctx) {
   completed.checksum_type = u.checksum_type;
   const auto algorithm = parse_checksum_algorithm(u.meta.checksum_algorithm);
 
+  // A concurrent Complete of the same upload may finish while this one reads the parts (they go
+  // with the upload, in one transaction): then this one answers as a retry.
+  auto completed_meanwhile = [&] { return !ctx.pool.meta().get_multipart(u.upload_id).has_value(); };
   // Every stored part, by number (at most 10,000).
   std::vector<PartRecord> stored = ctx.pool.meta().list_parts(u.upload_id, 0, kMaxParts);
+  if (stored.empty() && completed_meanwhile()) {
+    http::Response response{200, s3_headers(ctx, true), answer_retry()};
+    co_await ctx.ex.respond(response);
+    co_return;
+  }
   std::vector<const PartRecord*> chosen;
   for (const auto& part : requested) {
     auto it = std::find_if(stored.begin(), stored.end(), [&](const PartRecord& p) { return p.part_number == part.number; });
@@ -315,7 +323,10 @@ Op complete_multipart_upload(Context& ctx) {
     ObjectRecord object;
     for (const PartRecord* p : chosen) {
       auto reader = ctx.pool.blobs().open_staged(p->staged);
-      if (!reader || reader->size() != p->size) throw internal_error();
+      if (!reader || reader->size() != p->size) {
+        if (completed_meanwhile()) return answer_retry();  // its staged parts are removed after it commits
+        throw internal_error();
+      }
       copy_range(*reader, 0, p->size, *upload, full);
       etag_digest.update(*from_hex(p->etag));
       if (composite) {
