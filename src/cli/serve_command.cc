@@ -22,13 +22,14 @@ namespace herd::cli {
 namespace {
 
 // On its own thread until stopped, at start and then every interval: aborts abandoned multipart
-// uploads, then runs Pool::gc.
+// uploads, forgets completed ones older than their retention, then runs Pool::gc.
 class BackgroundGc {
  public:
   BackgroundGc(Pool& pool, const Config& c)
       : pool_(pool),
         grace_ms_(c.gc_grace_seconds * 1000),
         multipart_max_age_ms_(c.multipart_max_age_seconds * 1000),
+        completed_retention_ms_(c.multipart_completed_retention_seconds * 1000),
         interval_(c.gc_interval_seconds) {
     thread_ = std::thread([this] { run(); });
   }
@@ -51,6 +52,8 @@ class BackgroundGc {
       try {
         if (int64_t n = pool_.abort_stale_multiparts(multipart_max_age_ms_))
           spdlog::info("aborted {} abandoned multipart upload(s)", n);
+        if (int64_t n = pool_.forget_completed_multiparts(completed_retention_ms_))
+          spdlog::debug("forgot {} completed multipart upload(s)", n);
         GcReport r = pool_.gc(grace_ms_);
         if (r.blobs_removed || r.packs_removed)
           spdlog::info("gc: removed {} blob(s), freed {} bytes; deleted {} pack(s), moving {} live blob(s)",
@@ -65,6 +68,7 @@ class BackgroundGc {
   Pool& pool_;
   int64_t grace_ms_;
   int64_t multipart_max_age_ms_;
+  int64_t completed_retention_ms_;
   std::chrono::seconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -36,8 +36,10 @@ std::string lower(std::string s) {
 }
 
 void read_public(const toml::table& t, web::PublicOptions& p) {
-  reject_unknown(t, "[public]", {"listen", "object_urls", "redirect_base", "redirect_status", "alias"});
+  reject_unknown(t, "[public]",
+                 {"listen", "object_urls", "redirect_base", "redirect_status", "allow_bucket_listing", "alias"});
   read(t, "public", "listen", p.listen);
+  read(t, "public", "allow_bucket_listing", p.allow_bucket_listing);
   read(t, "public", "object_urls", p.object_urls);
   if (p.object_urls != "serve" && p.object_urls != "redirect")
     throw std::runtime_error("[public] object_urls must be \"serve\" or \"redirect\"");
@@ -158,9 +160,11 @@ Config load_config(const std::optional<std::string>& path) {
     positive(c.gc_interval_seconds, "[gc] interval_seconds", 1);
   }
   if (auto* s = root["multipart"].as_table()) {
-    reject_unknown(*s, "[multipart]", {"abandon_after_seconds"});
+    reject_unknown(*s, "[multipart]", {"abandon_after_seconds", "completed_retention_seconds"});
     read(*s, "multipart", "abandon_after_seconds", c.multipart_max_age_seconds);
     positive(c.multipart_max_age_seconds, "[multipart] abandon_after_seconds", 1);
+    read(*s, "multipart", "completed_retention_seconds", c.multipart_completed_retention_seconds);
+    positive(c.multipart_completed_retention_seconds, "[multipart] completed_retention_seconds", 0);
   }
   if (auto* s = root["public"].as_table()) read_public(*s, c.s3.public_reads);
   parse_listen(c.listen);  // validate early

@@ -23,6 +23,8 @@ struct Config {
   int64_t gc_grace_seconds = 3600;        // [gc] grace_seconds: unreferenced this long before removal
   int64_t gc_interval_seconds = 600;      // [gc] interval_seconds: background GC period while serving
   int64_t multipart_max_age_seconds = 86400;  // [multipart] abandon_after_seconds: unfinished uploads older are aborted
+  // [multipart] completed_retention_seconds: a retried Complete answers as the first one did for this long
+  int64_t multipart_completed_retention_seconds = 86400;
   bool operator==(const Config&) const = default;
 };
 

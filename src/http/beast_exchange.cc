@@ -100,6 +100,7 @@ asio::awaitable<size_t> BeastExchange::read_body(char* buf, size_t len) {
       if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
           ec == asio::error::connection_reset)
         throw IncompleteBody();
+      if (ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category()) throw MalformedBody();
       throw beast::system_error(ec);
     }
     if (size_t got = len - body.size) co_return got;

@@ -31,6 +31,11 @@ struct IncompleteBody : std::runtime_error {
   IncompleteBody() : std::runtime_error("incomplete body") {}
 };
 
+// Raised by read_body when a chunked body's framing is invalid (the connection is not reused).
+struct MalformedBody : std::runtime_error {
+  MalformedBody() : std::runtime_error("malformed chunked body") {}
+};
+
 // Callers pass named Response objects: GCC 12 destroys non-trivial temporaries inside a
 // co_await expression twice, so never write co_await ex.respond({...}).
 class Exchange {
@@ -53,7 +58,8 @@ class Exchange {
 
   // --- body
   // Reads up to `len` body bytes; returns 0 once the body is complete. Sends "100 Continue"
-  // first when the client asked for it. Throws IncompleteBody when the peer stops early.
+  // first when the client asked for it. Throws IncompleteBody when the peer stops early,
+  // MalformedBody when chunked framing is invalid.
   virtual asio::awaitable<size_t> read_body(char* buf, size_t len) = 0;
 
   // --- response

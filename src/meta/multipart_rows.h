@@ -1,6 +1,7 @@
 #pragma once
-// Metadata: multipart uploads in progress and their staged parts. Completing an upload is a
-// WriteTxn (it writes the object), driven by the pool. Thread-safe.
+// Metadata: multipart uploads in progress and their staged parts, and the records of completed
+// ones. Completing an upload is a WriteTxn (it writes the object and records the completion),
+// driven by the pool. Thread-safe.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,12 @@ class MultipartRows {
   virtual std::vector<std::string> delete_multipart(const std::string& upload_id) = 0;
   // Staging handles of all recorded multipart parts.
   virtual std::vector<std::string> staged_handles() = 0;
+
+  // --- completed uploads (recorded by WriteTxn::record_completed_multipart)
+  // The record of a completed upload, if it is still kept.
+  virtual std::optional<CompletedUpload> get_completed_multipart(const std::string& upload_id) = 0;
+  // Forgets the records of uploads completed before `cutoff_ms`; returns how many.
+  virtual int64_t forget_completed_multiparts(int64_t cutoff_ms) = 0;
 };
 
 }  // namespace herd

@@ -15,8 +15,8 @@ class ObjectRows {
   virtual ~ObjectRows() = default;
   // The object with its blob's current location.
   virtual std::optional<ObjectRecord> get_object(int64_t bucket_id, const std::string& key) = 0;
-  // Some object referencing the blob that anyone may read (its own or its bucket's ACL is
-  // public-read), if there is one.
+  // Some object referencing the blob that anyone may read (its own ACL is public-read or
+  // public-read-write; a bucket's ACL never makes objects readable), if there is one.
   virtual std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) = 0;
   // Up to `limit` objects in key order with key > `after` (or >= when `inclusive`) and key
   // starting with `prefix`.

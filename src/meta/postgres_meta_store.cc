@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS objects(
   checksum_algorithm TEXT NOT NULL,
   checksum TEXT NOT NULL,
   part_sizes TEXT NOT NULL,
+  expires TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(bucket_id, key));
 CREATE INDEX IF NOT EXISTS objects_by_blob ON objects(sha256);
 CREATE TABLE IF NOT EXISTS multipart_uploads(
@@ -79,6 +80,20 @@ CREATE TABLE IF NOT EXISTS multipart_parts(
   staged TEXT NOT NULL,
   modified_ms BIGINT NOT NULL,
   PRIMARY KEY(upload_id, part_number));
+-- Completed multipart uploads, kept for [multipart] completed_retention_seconds so that a
+-- retried Complete answers as the first one did; parts is the SHA-256 of the part list.
+CREATE TABLE IF NOT EXISTS completed_multiparts(
+  upload_id TEXT COLLATE "C" PRIMARY KEY,
+  bucket_id BIGINT NOT NULL REFERENCES buckets(id),
+  key BYTEA NOT NULL,
+  parts TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  checksum_type TEXT NOT NULL,
+  completed_ms BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS completed_multiparts_by_age ON completed_multiparts(completed_ms);
+CREATE INDEX IF NOT EXISTS completed_multiparts_by_bucket ON completed_multiparts(bucket_id);
 )sql";
 
 constexpr int64_t kSchemaVersion = 3;
@@ -183,6 +198,13 @@ std::optional<Tenant> PostgresMetaStore::tenant_by_access_key(const std::string&
   }
 }
 
+std::optional<Tenant> PostgresMetaStore::tenant_by_id(int64_t id) {
+  Lease c(*this);
+  auto r = c->query(std::string(kTenantColumns) + "WHERE id = $1", {param(id)});
+  if (r.empty()) return std::nullopt;
+  return read_tenant(r, 0);
+}
+
 std::optional<Tenant> PostgresMetaStore::tenant_by_name(const std::string& name) {
   Lease c(*this);
   try {
@@ -246,6 +268,7 @@ bool PostgresMetaStore::delete_bucket(int64_t bucket_id) {
   for (const char* sql : {"SELECT 1 FROM objects WHERE bucket_id = $1 LIMIT 1",
                           "SELECT 1 FROM multipart_uploads WHERE bucket_id = $1 LIMIT 1"})
     if (!c->query(sql, {param(bucket_id)}).empty()) return false;
+  c->query("DELETE FROM completed_multiparts WHERE bucket_id = $1", {param(bucket_id)});
   c->query("DELETE FROM buckets WHERE id = $1", {param(bucket_id)});
   tx.commit();
   return true;
@@ -269,9 +292,7 @@ std::optional<ObjectRecord> PostgresMetaStore::get_object(int64_t bucket_id, con
 std::optional<ObjectRecord> PostgresMetaStore::public_object_for_blob(const std::string& sha256) {
   Lease c(*this);
   auto r = c->query(std::string(postgres_rows::kObjectColumns) +
-                        "JOIN buckets b ON o.bucket_id = b.id WHERE o.sha256 = $1 AND "
-                        "(o.acl IN ('public-read', 'public-read-write') OR "
-                        "b.acl IN ('public-read', 'public-read-write')) LIMIT 1",
+                        "WHERE o.sha256 = $1 AND o.acl IN ('public-read', 'public-read-write') LIMIT 1",
                     {bytea(sha256)});
   if (r.empty()) return std::nullopt;
   return postgres_rows::read_object(r, 0);

@@ -30,6 +30,7 @@ class PostgresMetaStore : public MetaStore {
 
   bool create_tenant(Tenant& tenant) override;
   std::optional<Tenant> tenant_by_access_key(const std::string& access_key) override;
+  std::optional<Tenant> tenant_by_id(int64_t id) override;
   std::optional<Tenant> tenant_by_name(const std::string& name) override;
   std::vector<Tenant> list_tenants() override;
   int64_t count_buckets(int64_t tenant_id) override;
@@ -56,6 +57,8 @@ class PostgresMetaStore : public MetaStore {
   std::vector<MultipartUpload> multiparts_before(int64_t cutoff_ms, size_t limit) override;
   std::vector<std::string> delete_multipart(const std::string& upload_id) override;
   std::vector<std::string> staged_handles() override;
+  std::optional<CompletedUpload> get_completed_multipart(const std::string& upload_id) override;
+  int64_t forget_completed_multiparts(int64_t cutoff_ms) override;
 
   bool blob_is_live(const std::string& sha256) override;
   std::optional<BlobRecord> get_blob(const std::string& sha256) override;

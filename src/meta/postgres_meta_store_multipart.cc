@@ -1,4 +1,4 @@
-// PostgresMetaStore: multipart uploads and their parts.
+// PostgresMetaStore: multipart uploads and their parts, and the records of completed uploads.
 #include "meta/postgres_meta_store.h"
 #include "meta/row_codecs.h"
 
@@ -112,6 +112,25 @@ std::vector<std::string> PostgresMetaStore::delete_multipart(const std::string& 
   auto staged = delete_multipart_locked(*c, upload_id);
   tx.commit();
   return staged;
+}
+
+std::optional<CompletedUpload> PostgresMetaStore::get_completed_multipart(const std::string& upload_id) {
+  Lease c(*this);
+  auto r = c->query(
+      "SELECT upload_id, bucket_id, key, parts, etag, checksum_algorithm, checksum, checksum_type, completed_ms "
+      "FROM completed_multiparts WHERE upload_id = $1",
+      {param(upload_id)});
+  if (r.empty()) return std::nullopt;
+  return CompletedUpload{r.text(0, 0), r.int64(0, 1), r.bytes(0, 2), r.text(0, 3), r.text(0, 4),
+                         r.text(0, 5), r.text(0, 6), r.text(0, 7), r.int64(0, 8)};
+}
+
+int64_t PostgresMetaStore::forget_completed_multiparts(int64_t cutoff_ms) {
+  Lease c(*this);
+  Writing tx(*c);
+  auto r = c->query("DELETE FROM completed_multiparts WHERE completed_ms < $1", {param(cutoff_ms)});
+  tx.commit();
+  return r.affected();
 }
 
 std::vector<std::string> PostgresMetaStore::staged_handles() {

@@ -42,6 +42,7 @@ ObjectRecord read_object(const pg::Result& r, int row) {
   o.meta.checksum = r.text(row, 13);
   o.part_sizes = decode_part_sizes(r.text(row, 14));
   o.location = read_location(r, row, 15);
+  o.meta.expires = r.text(row, 17);
   return o;
 }
 

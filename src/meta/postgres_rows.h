@@ -27,7 +27,7 @@ BlobRecord read_blob(const pg::Result& r, int row);
 constexpr const char* kObjectColumns =
     "SELECT o.bucket_id, o.key, o.sha256, o.size, o.etag, o.modified_ms, o.content_type, o.cache_control, "
     "o.content_disposition, o.content_encoding, o.user_meta, o.acl, o.checksum_algorithm, o.checksum, o.part_sizes, "
-    "bl.pack, bl.pack_offset FROM objects o LEFT JOIN blobs bl ON bl.sha256 = o.sha256 ";
+    "bl.pack, bl.pack_offset, o.expires FROM objects o LEFT JOIN blobs bl ON bl.sha256 = o.sha256 ";
 ObjectRecord read_object(const pg::Result& r, int row);
 
 }  // namespace herd::postgres_rows

@@ -69,17 +69,18 @@ std::optional<std::string> PostgresWriteTxn::write_object(const ObjectRecord& o)
   if (!old.empty()) previous = old.bytes(0, 0);
   conn_->query(
       "INSERT INTO objects(bucket_id, key, sha256, size, etag, modified_ms, content_type, cache_control, "
-      "content_disposition, content_encoding, user_meta, acl, checksum_algorithm, checksum, part_sizes) "
-      "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (bucket_id, key) DO UPDATE SET "
+      "content_disposition, content_encoding, user_meta, acl, checksum_algorithm, checksum, part_sizes, expires) "
+      "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT (bucket_id, key) DO UPDATE SET "
       "sha256 = EXCLUDED.sha256, size = EXCLUDED.size, etag = EXCLUDED.etag, modified_ms = EXCLUDED.modified_ms, "
       "content_type = EXCLUDED.content_type, cache_control = EXCLUDED.cache_control, "
       "content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding, "
       "user_meta = EXCLUDED.user_meta, acl = EXCLUDED.acl, checksum_algorithm = EXCLUDED.checksum_algorithm, "
-      "checksum = EXCLUDED.checksum, part_sizes = EXCLUDED.part_sizes",
+      "checksum = EXCLUDED.checksum, part_sizes = EXCLUDED.part_sizes, expires = EXCLUDED.expires",
       {param(o.bucket_id), bytea(o.key), bytea(o.sha256), param(o.size), param(o.etag), param(o.modified_ms),
        param(o.meta.content_type), param(o.meta.cache_control), param(o.meta.content_disposition),
        param(o.meta.content_encoding), param(encode_user_meta(o.meta)), param(o.meta.acl),
-       param(o.meta.checksum_algorithm), param(o.meta.checksum), param(encode_part_sizes(o.part_sizes))});
+       param(o.meta.checksum_algorithm), param(o.meta.checksum), param(encode_part_sizes(o.part_sizes)),
+       param(o.meta.expires)});
   return previous;
 }
 
@@ -99,6 +100,7 @@ WriteTxn::DeletedTenant PostgresWriteTxn::delete_tenant(int64_t tenant_id) {
       {param(tenant_id)});
   for (int i = 0; i < staged.rows(); ++i) out.staged.push_back(staged.text(i, 0));
   conn_->query("DELETE FROM multipart_uploads WHERE bucket_id IN " + buckets, {param(tenant_id)});
+  conn_->query("DELETE FROM completed_multiparts WHERE bucket_id IN " + buckets, {param(tenant_id)});
   auto blobs = conn_->query("DELETE FROM objects WHERE bucket_id IN " + buckets + " RETURNING sha256", {param(tenant_id)});
   for (int i = 0; i < blobs.rows(); ++i) out.blobs.push_back(blobs.bytes(i, 0));
   conn_->query("DELETE FROM buckets WHERE tenant_id = $1", {param(tenant_id)});
@@ -108,6 +110,16 @@ WriteTxn::DeletedTenant PostgresWriteTxn::delete_tenant(int64_t tenant_id) {
 
 std::vector<std::string> PostgresWriteTxn::delete_multipart(const std::string& upload_id) {
   return PostgresMetaStore::delete_multipart_locked(*conn_, upload_id);
+}
+
+void PostgresWriteTxn::record_completed_multipart(const CompletedUpload& u) {
+  conn_->query("INSERT INTO completed_multiparts(upload_id, bucket_id, key, parts, etag, checksum_algorithm, "
+               "checksum, checksum_type, completed_ms) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (upload_id) "
+               "DO UPDATE SET bucket_id = EXCLUDED.bucket_id, key = EXCLUDED.key, parts = EXCLUDED.parts, "
+               "etag = EXCLUDED.etag, checksum_algorithm = EXCLUDED.checksum_algorithm, checksum = EXCLUDED.checksum, "
+               "checksum_type = EXCLUDED.checksum_type, completed_ms = EXCLUDED.completed_ms",
+               {param(u.upload_id), param(u.bucket_id), bytea(u.key), param(u.parts), param(u.etag),
+                param(u.checksum_algorithm), param(u.checksum), param(u.checksum_type), param(u.completed_ms)});
 }
 
 void PostgresWriteTxn::begin_entry() { conn_->exec("SAVEPOINT entry"); }

@@ -26,6 +26,7 @@ std::string encode_object_meta(const ObjectMeta& m) {
                         {"cache_control", m.cache_control},
                         {"content_disposition", m.content_disposition},
                         {"content_encoding", m.content_encoding},
+                        {"expires", m.expires},
                         {"user_meta", user_meta_json(m)},
                         {"acl", m.acl},
                         {"checksum_algorithm", m.checksum_algorithm}}
@@ -40,6 +41,7 @@ ObjectMeta decode_object_meta(const std::string& text) {
   m.cache_control = j.value("cache_control", "");
   m.content_disposition = j.value("content_disposition", "");
   m.content_encoding = j.value("content_encoding", "");
+  m.expires = j.value("expires", "");
   m.acl = j.value("acl", "private");
   m.checksum_algorithm = j.value("checksum_algorithm", "");
   if (j.contains("user_meta")) read_user_meta(j["user_meta"], m);

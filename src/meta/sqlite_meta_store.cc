@@ -13,8 +13,8 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 30000;
 
-// Schema version 3 (version 1 lacked the blobs' pack columns, version 2 their states; migrate()
-// adds them). Keys compare
+// Schema version 3 (version 1 lacked the blobs' pack columns, version 2 their states, the
+// objects' expires column and the completed_multiparts table; migrate() adds them). Keys compare
 // bytewise (BINARY collation), which is S3's UTF-8 key order.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tenants(
@@ -87,7 +87,7 @@ bool has_column(sqlite::Connection& c, const char* table, const char* column) {
 }
 
 // Brings a version 1 or 2 database up to version 3, and creates what versions 2 and 3 added.
-// Every row of an older database is live: it had no other states.
+// Every row of an older database is live: it had no other states; its objects have no Expires.
 void migrate(sqlite::Connection& c) {
   if (!has_column(c, "blobs", "pack")) {
     c.exec("ALTER TABLE blobs ADD COLUMN pack INTEGER");
@@ -99,6 +99,16 @@ void migrate(sqlite::Connection& c) {
   }
   c.exec("CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack) WHERE pack IS NOT NULL");
   c.exec("CREATE INDEX IF NOT EXISTS blobs_unsettled ON blobs(state) WHERE state <> 1");
+  if (!has_column(c, "objects", "expires")) c.exec("ALTER TABLE objects ADD COLUMN expires TEXT NOT NULL DEFAULT ''");
+  // Completed multipart uploads, kept for [multipart] completed_retention_seconds so that a
+  // retried Complete answers as the first one did; parts is the SHA-256 of the part list.
+  c.exec(
+      "CREATE TABLE IF NOT EXISTS completed_multiparts("
+      "upload_id TEXT PRIMARY KEY, bucket_id INTEGER NOT NULL REFERENCES buckets(id), key TEXT NOT NULL, "
+      "parts TEXT NOT NULL, etag TEXT NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL, "
+      "checksum_type TEXT NOT NULL, completed_ms INTEGER NOT NULL)");
+  c.exec("CREATE INDEX IF NOT EXISTS completed_multiparts_by_age ON completed_multiparts(completed_ms)");
+  c.exec("CREATE INDEX IF NOT EXISTS completed_multiparts_by_bucket ON completed_multiparts(bucket_id)");
   c.exec("PRAGMA user_version = 3");
 }
 
@@ -173,6 +183,14 @@ std::optional<Tenant> SqliteMetaStore::tenant_by_name(const std::string& name) {
   return read_tenant(*s);
 }
 
+std::optional<Tenant> SqliteMetaStore::tenant_by_id(int64_t id) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(std::string(kTenantColumns) + "WHERE id = ?"));
+  s->bind(1, id);
+  if (!s->step()) return std::nullopt;
+  return read_tenant(*s);
+}
+
 std::vector<Tenant> SqliteMetaStore::list_tenants() {
   Lease c(*this);
   sqlite::Use s(c->prepare(std::string(kTenantColumns) + "ORDER BY name"));
@@ -235,6 +253,7 @@ bool SqliteMetaStore::delete_bucket(int64_t bucket_id) {
     s->bind(1, bucket_id);
     if (s->step()) return false;
   }
+  sqlite::Use(c->prepare("DELETE FROM completed_multiparts WHERE bucket_id = ?"))->bind(1, bucket_id).run();
   sqlite::Use(c->prepare("DELETE FROM buckets WHERE id = ?"))->bind(1, bucket_id).run();
   tx.commit();
   return true;
@@ -245,7 +264,7 @@ namespace {
 constexpr const char* kObjectColumns =
     "SELECT o.bucket_id, o.key, o.sha256, o.size, o.etag, o.modified_ms, o.content_type, o.cache_control, "
     "o.content_disposition, o.content_encoding, o.user_meta, o.acl, o.checksum_algorithm, o.checksum, o.part_sizes, "
-    "bl.pack, bl.pack_offset FROM objects o LEFT JOIN blobs bl ON bl.sha256 = o.sha256 ";
+    "bl.pack, bl.pack_offset, o.expires FROM objects o LEFT JOIN blobs bl ON bl.sha256 = o.sha256 ";
 
 ObjectRecord read_object(sqlite::Statement& s) {
   ObjectRecord o;
@@ -265,6 +284,7 @@ ObjectRecord read_object(sqlite::Statement& s) {
   o.meta.checksum = s.text(13);
   o.part_sizes = decode_part_sizes(s.text(14));
   o.location = read_location(s, 15);
+  o.meta.expires = s.text(17);
   return o;
 }
 
@@ -281,9 +301,7 @@ std::optional<ObjectRecord> SqliteMetaStore::get_object(int64_t bucket_id, const
 std::optional<ObjectRecord> SqliteMetaStore::public_object_for_blob(const std::string& sha256) {
   Lease c(*this);
   sqlite::Use s(c->prepare(std::string(kObjectColumns) +
-                           "JOIN buckets b ON o.bucket_id = b.id WHERE o.sha256 = ? AND "
-                           "(o.acl IN ('public-read', 'public-read-write') OR "
-                           "b.acl IN ('public-read', 'public-read-write')) LIMIT 1"));
+                           "WHERE o.sha256 = ? AND o.acl IN ('public-read', 'public-read-write') LIMIT 1"));
   s->bind_blob(1, sha256);
   if (!s->step()) return std::nullopt;
   return read_object(*s);

@@ -1,4 +1,4 @@
-// SqliteMetaStore: multipart uploads and their parts.
+// SqliteMetaStore: multipart uploads and their parts, and the records of completed uploads.
 #include "meta/row_codecs.h"
 #include "meta/sqlite_meta_store.h"
 #include "util/clock.h"
@@ -128,6 +128,24 @@ std::vector<std::string> SqliteMetaStore::delete_multipart(const std::string& up
   auto staged = delete_multipart_locked(*c, upload_id);
   tx.commit();
   return staged;
+}
+
+std::optional<CompletedUpload> SqliteMetaStore::get_completed_multipart(const std::string& upload_id) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare(
+      "SELECT upload_id, bucket_id, key, parts, etag, checksum_algorithm, checksum, checksum_type, completed_ms "
+      "FROM completed_multiparts WHERE upload_id = ?"));
+  s->bind(1, upload_id);
+  if (!s->step()) return std::nullopt;
+  return CompletedUpload{s->text(0), s->int64(1), s->text(2), s->text(3), s->text(4),
+                         s->text(5), s->text(6), s->text(7), s->int64(8)};
+}
+
+int64_t SqliteMetaStore::forget_completed_multiparts(int64_t cutoff_ms) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Use(c->prepare("DELETE FROM completed_multiparts WHERE completed_ms < ?"))->bind(1, cutoff_ms).run();
+  return c->changes();
 }
 
 }  // namespace herd

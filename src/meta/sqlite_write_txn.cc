@@ -97,7 +97,8 @@ std::optional<std::string> SqliteWriteTxn::write_object(const ObjectRecord& o) {
   }
   sqlite::Use(conn_->prepare("INSERT OR REPLACE INTO objects(bucket_id, key, sha256, size, etag, modified_ms, "
                              "content_type, cache_control, content_disposition, content_encoding, user_meta, acl, "
-                             "checksum_algorithm, checksum, part_sizes) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
+                             "checksum_algorithm, checksum, part_sizes, expires) "
+                             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
       ->bind(1, o.bucket_id)
       .bind(2, o.key)
       .bind_blob(3, o.sha256)
@@ -113,6 +114,7 @@ std::optional<std::string> SqliteWriteTxn::write_object(const ObjectRecord& o) {
       .bind(13, o.meta.checksum_algorithm)
       .bind(14, o.meta.checksum)
       .bind(15, encode_part_sizes(o.part_sizes))
+      .bind(16, o.meta.expires)
       .run();
   return previous;
 }
@@ -148,7 +150,8 @@ WriteTxn::DeletedTenant SqliteWriteTxn::delete_tenant(int64_t tenant_id) {
   for (const std::string& sql :
        {"DELETE FROM multipart_parts WHERE upload_id IN (SELECT upload_id FROM multipart_uploads WHERE bucket_id IN " +
             buckets + ")",
-        "DELETE FROM multipart_uploads WHERE bucket_id IN " + buckets, "DELETE FROM objects WHERE bucket_id IN " + buckets,
+        "DELETE FROM multipart_uploads WHERE bucket_id IN " + buckets,
+        "DELETE FROM completed_multiparts WHERE bucket_id IN " + buckets, "DELETE FROM objects WHERE bucket_id IN " + buckets,
         std::string("DELETE FROM buckets WHERE tenant_id = ?"), std::string("DELETE FROM tenants WHERE id = ?")})
     sqlite::Use(conn_->prepare(sql))->bind(1, tenant_id).run();
   return out;
@@ -156,6 +159,21 @@ WriteTxn::DeletedTenant SqliteWriteTxn::delete_tenant(int64_t tenant_id) {
 
 std::vector<std::string> SqliteWriteTxn::delete_multipart(const std::string& upload_id) {
   return SqliteMetaStore::delete_multipart_locked(*conn_, upload_id);
+}
+
+void SqliteWriteTxn::record_completed_multipart(const CompletedUpload& u) {
+  sqlite::Use(conn_->prepare("INSERT OR REPLACE INTO completed_multiparts(upload_id, bucket_id, key, parts, etag, "
+                             "checksum_algorithm, checksum, checksum_type, completed_ms) VALUES(?,?,?,?,?,?,?,?,?)"))
+      ->bind(1, u.upload_id)
+      .bind(2, u.bucket_id)
+      .bind(3, u.key)
+      .bind(4, u.parts)
+      .bind(5, u.etag)
+      .bind(6, u.checksum_algorithm)
+      .bind(7, u.checksum)
+      .bind(8, u.checksum_type)
+      .bind(9, u.completed_ms)
+      .run();
 }
 
 void SqliteWriteTxn::begin_entry() { sqlite::Use(conn_->prepare("SAVEPOINT entry"))->run(); }

@@ -27,6 +27,7 @@ class SqliteWriteTxn : public WriteTxn {
   std::optional<std::string> delete_object(int64_t bucket_id, const std::string& key) override;
   DeletedTenant delete_tenant(int64_t tenant_id) override;
   std::vector<std::string> delete_multipart(const std::string& upload_id) override;
+  void record_completed_multipart(const CompletedUpload& completed) override;
   void begin_entry() override;
   void end_entry(bool keep) override;
   void commit() override;

@@ -17,6 +17,8 @@ class TenantRows {
   virtual bool create_tenant(Tenant& tenant) = 0;
   virtual std::optional<Tenant> tenant_by_access_key(const std::string& access_key) = 0;
   virtual std::optional<Tenant> tenant_by_name(const std::string& name) = 0;
+  // The tenant with this id (e.g. a bucket's owner), if it exists.
+  virtual std::optional<Tenant> tenant_by_id(int64_t id) = 0;
   virtual std::vector<Tenant> list_tenants() = 0;
   // Number of buckets the tenant owns.
   virtual int64_t count_buckets(int64_t tenant_id) = 0;

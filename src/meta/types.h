@@ -34,6 +34,7 @@ struct ObjectMeta {
   std::string cache_control;
   std::string content_disposition;
   std::string content_encoding;
+  std::string expires;  // the Expires header as sent (S3 returns it verbatim)
   std::vector<std::pair<std::string, std::string>> user_meta;  // x-amz-meta-<name> (lower-case name)
   std::string acl = "private";                                 // canned ACL
   std::string checksum_algorithm;  // "CRC32", "SHA256", … when the client sent or asked for one
@@ -69,6 +70,20 @@ struct MultipartUpload {
   ObjectMeta meta;            // applied to the object on completion; checksum_algorithm if requested
   std::string checksum_type;  // "COMPOSITE" or "FULL_OBJECT" when a checksum algorithm is set
   int64_t created_ms = 0;
+};
+
+// A multipart upload that completed, remembered for a while so that a retried Complete with the
+// same part list answers as the first one did (clients retry after a lost response).
+struct CompletedUpload {
+  std::string upload_id;
+  int64_t bucket_id = 0;
+  std::string key;
+  std::string parts;  // hex SHA-256 of the completed part list (numbers and ETags, in order)
+  std::string etag;   // of the object it created, without quotes
+  std::string checksum_algorithm;  // "" when the upload had none
+  std::string checksum;            // the object's checksum in that algorithm
+  std::string checksum_type;       // "COMPOSITE" or "FULL_OBJECT" (with an algorithm)
+  int64_t completed_ms = 0;
 };
 
 // One uploaded part, staged durably until the upload completes or is aborted.

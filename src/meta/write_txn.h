@@ -41,7 +41,8 @@ class WriteTxn {
   virtual std::optional<std::string> write_object(const ObjectRecord& object) = 0;
   // Deletes (bucket, key); returns the blob it referenced, nullopt when absent.
   virtual std::optional<std::string> delete_object(int64_t bucket_id, const std::string& key) = 0;
-  // Deletes the tenant with its buckets, objects and multipart uploads. Returns the blob of every
+  // Deletes the tenant with its buckets, objects, multipart uploads and records of completed
+  // uploads. Returns the blob of every
   // deleted object (once per object) and the staging handles of the deleted parts.
   struct DeletedTenant {
     std::vector<std::string> blobs;
@@ -51,6 +52,9 @@ class WriteTxn {
   // Forgets a multipart upload and its parts; returns their staging handles. Throws
   // NoSuchUploadError.
   virtual std::vector<std::string> delete_multipart(const std::string& upload_id) = 0;
+  // Records that an upload completed (MultipartRows::get_completed_multipart reads it back),
+  // replacing any record with the same upload id.
+  virtual void record_completed_multipart(const CompletedUpload& completed) = 0;
 
   // --- entries of a group: an entry that fails is undone alone (savepoints)
   virtual void begin_entry() = 0;

@@ -130,13 +130,22 @@ void Pool::add_part(Upload& upload, PartRecord part) {
   if (replaced) discard_staged({*replaced});
 }
 
-ObjectRecord Pool::complete_multipart(Upload& upload, const std::string& upload_id, ObjectRecord o) {
+ObjectRecord Pool::complete_multipart(Upload& upload, CompletedUpload& completed, ObjectRecord o) {
   o.sha256 = upload.sha256();
   o.size = upload.size();
   o.modified_ms = now_ms();
+  completed.bucket_id = o.bucket_id;
+  completed.key = o.key;
+  completed.etag = o.etag;
+  completed.checksum_algorithm = o.meta.checksum_algorithm;
+  completed.checksum = o.meta.checksum;
+  completed.completed_ms = o.modified_ms;
   sync_unless_duplicate(upload);
   std::vector<std::string> staged;
-  commits_.commit_one(o, upload.temp(), [&](WriteTxn& txn) { staged = txn.delete_multipart(upload_id); });
+  commits_.commit_one(o, upload.temp(), [&](WriteTxn& txn) {
+    staged = txn.delete_multipart(completed.upload_id);
+    txn.record_completed_multipart(completed);
+  });
   cache_.invalidate_object(o.bucket_id, o.key);
   discard_staged(staged);
   return o;
@@ -158,6 +167,10 @@ int64_t Pool::abort_stale_multiparts(int64_t max_age_ms) {
     }
     if (stale.size() < 256) return aborted;
   }
+}
+
+int64_t Pool::forget_completed_multiparts(int64_t retention_ms) {
+  return meta_.forget_completed_multiparts(now_ms() - retention_ms);
 }
 
 void Pool::discard_staged(const std::vector<std::string>& handles) {

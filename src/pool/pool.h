@@ -101,13 +101,18 @@ class Pool {
   // with the same number). Throws NoSuchUploadError (the staged bytes are then removed).
   void add_part(Upload& upload, PartRecord part);
   // Commits `object` (bucket, key, etag, meta, part sizes set by the caller) from the finished
-  // concatenation `upload`, ends the multipart upload and removes its staged parts.
-  // Throws NoSuchUploadError, NoSuchBucketError.
-  ObjectRecord complete_multipart(Upload& upload, const std::string& upload_id, ObjectRecord object);
+  // concatenation `upload`, ends the multipart upload `completed.upload_id` and removes its staged
+  // parts. In the same transaction it records the completion: `completed` comes with the parts
+  // signature and checksum type set by the caller and is filled in from the object, so a retried
+  // Complete finds it once the upload is gone (MultipartRows::get_completed_multipart). Throws NoSuchUploadError (also when
+  // another Complete of the same upload won the race), NoSuchBucketError.
+  ObjectRecord complete_multipart(Upload& upload, CompletedUpload& completed, ObjectRecord object);
   // Aborts an upload and removes its staged parts. Throws NoSuchUploadError.
   void abort_multipart(const std::string& upload_id);
   // Aborts uploads started more than `max_age_ms` ago; returns how many.
   int64_t abort_stale_multiparts(int64_t max_age_ms);
+  // Forgets the records of uploads completed more than `retention_ms` ago; returns how many.
+  int64_t forget_completed_multiparts(int64_t retention_ms);
   // Removes staged bytes, logging (not throwing) on failure: they are garbage either way.
   void discard_staged(const std::vector<std::string>& handles);
 

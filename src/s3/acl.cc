@@ -1,5 +1,8 @@
 #include "s3/acl.h"
 
+#include <utility>
+#include <vector>
+
 #include "s3/error.h"
 #include "s3/operations.h"
 #include "s3/xml.h"
@@ -9,6 +12,37 @@ namespace herd::s3 {
 namespace {
 
 constexpr std::string_view kAllUsers = "http://acs.amazonaws.com/groups/global/AllUsers";
+constexpr std::string_view kAuthenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+
+// A grant to one of S3's predefined groups.
+struct GroupGrant {
+  std::string_view uri;
+  std::string_view permission;  // READ, WRITE, FULL_CONTROL, …
+};
+
+// The group grants a canned ACL stands for, in the order S3 lists them (after the owner's
+// FULL_CONTROL).
+std::vector<GroupGrant> group_grants(std::string_view acl) {
+  if (acl == "public-read") return {{kAllUsers, "READ"}};
+  if (acl == "public-read-write") return {{kAllUsers, "READ"}, {kAllUsers, "WRITE"}};
+  if (acl == "authenticated-read") return {{kAuthenticatedUsers, "READ"}};
+  return {};
+}
+
+// The canned ACL granting what `grants` grant to groups (the owner always keeps FULL_CONTROL;
+// grants to other users are not kept).
+std::string canned_of(const std::vector<GroupGrant>& grants) {
+  auto grants_to = [&](std::string_view uri, std::string_view permission) {
+    for (const auto& g : grants)
+      if (g.uri == uri && (g.permission == permission || g.permission == "FULL_CONTROL")) return true;
+    return false;
+  };
+  const bool anyone_reads = grants_to(kAllUsers, "READ");
+  if (anyone_reads && grants_to(kAllUsers, "WRITE")) return "public-read-write";
+  if (anyone_reads) return "public-read";
+  if (grants_to(kAuthenticatedUsers, "READ")) return "authenticated-read";
+  return "private";
+}
 
 }  // namespace
 
@@ -24,20 +58,35 @@ std::string acl_from_request(const http::Exchange& ex, const std::string& body) 
     if (!valid_canned_acl(*canned)) throw invalid_argument("Unknown canned ACL: " + std::string(*canned));
     return std::string(*canned);
   }
-  if (auto grant = ex.header("x-amz-grant-read")) return grant->find(kAllUsers) != std::string_view::npos ? "public-read" : "private";
+  // x-amz-grant-<permission>: uri="…", id="…", …
+  std::vector<GroupGrant> grants;
+  bool explicit_grants = false;
+  for (auto [header, permission] : {std::pair{"x-amz-grant-read", "READ"}, std::pair{"x-amz-grant-write", "WRITE"},
+                                    std::pair{"x-amz-grant-full-control", "FULL_CONTROL"}}) {
+    auto value = ex.header(header);
+    if (!value) continue;
+    explicit_grants = true;
+    for (std::string_view uri : {kAllUsers, kAuthenticatedUsers})
+      if (value->find(uri) != std::string_view::npos) grants.push_back({uri, permission});
+  }
+  if (explicit_grants) return canned_of(grants);
   if (body.empty()) throw Error(400, "MissingSecurityHeader", "Your request was missing a required header: x-amz-acl");
+  return acl_from_policy_xml(body);
+}
+
+std::string acl_from_policy_xml(const std::string& body) {
   pugi::xml_document doc = parse_xml(body);
   auto policy = doc.child("AccessControlPolicy");
   if (!policy) throw malformed_xml();
   auto list = policy.child("AccessControlList");
   if (!list) throw Error(400, "MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema");
-  bool public_read = false;
+  std::vector<GroupGrant> grants;
   for (auto grant : list.children("Grant")) {
     std::string_view uri = grant.child("Grantee").child_value("URI");
-    std::string_view permission = grant.child_value("Permission");
-    if (uri == kAllUsers && (permission == "READ" || permission == "FULL_CONTROL")) public_read = true;
+    for (std::string_view group : {kAllUsers, kAuthenticatedUsers})
+      if (uri == group) grants.push_back({group, grant.child_value("Permission")});
   }
-  return public_read ? "public-read" : "private";
+  return canned_of(grants);
 }
 
 std::string acl_policy_xml(const std::string& owner, std::string_view acl) {
@@ -45,11 +94,12 @@ std::string acl_policy_xml(const std::string& owner, std::string_view acl) {
   x.open("AccessControlPolicy", true);
   x.open("Owner").leaf("ID", owner).leaf("DisplayName", owner).close("Owner");
   x.open("AccessControlList");
+  // The owner's FULL_CONTROL first, then the group grants: URI only, no ID or DisplayName.
   x.raw(R"(<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">)");
   x.leaf("ID", owner).leaf("DisplayName", owner).close("Grantee").leaf("Permission", "FULL_CONTROL").close("Grant");
-  if (acl_is_public_read(acl)) {
+  for (const auto& g : group_grants(acl)) {
     x.raw(R"(<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">)");
-    x.leaf("URI", kAllUsers).close("Grantee").leaf("Permission", "READ").close("Grant");
+    x.leaf("URI", g.uri).close("Grantee").leaf("Permission", g.permission).close("Grant");
   }
   x.close("AccessControlList");
   x.close("AccessControlPolicy");

@@ -85,9 +85,11 @@ SignedRequest from_query(const sigv4::Pairs& query, const AuthOptions& options) 
   std::string expires_s = get("X-Amz-Expires");
   int64_t expires = 0;
   auto [p, ec] = std::from_chars(expires_s.data(), expires_s.data() + expires_s.size(), expires);
-  if (ec != std::errc() || p != expires_s.data() + expires_s.size() || expires < 0)
+  if (p != expires_s.data() + expires_s.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))
     throw query_auth_error("X-Amz-Expires should be a number");
-  if (expires > kMaxPresignSeconds) throw query_auth_error("X-Amz-Expires must be less than a week (in seconds)");
+  // As S3: a lifetime outside 1 s .. 1 week is refused like an expired URL (0 is expired at once).
+  if (ec == std::errc::result_out_of_range || expires < 1 || expires > kMaxPresignSeconds)
+    throw Error(403, "AccessDenied", "X-Amz-Expires must be between 1 and 604800 seconds");
   const int64_t now = now_ms() / 1000;
   if (r.when - now > options.max_skew.count()) throw Error(403, "AccessDenied", "Request is not valid yet");
   if (now > r.when + expires) throw Error(403, "AccessDenied", "Request has expired");

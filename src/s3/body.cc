@@ -80,10 +80,12 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
   const bool streaming =
       ctx.auth.payload == PayloadMode::kStreamingSigned || ctx.auth.payload == PayloadMode::kStreamingUnsigned;
   // aws-chunked bodies may also come with HTTP chunked transfer (SDK stream uploads); their size is
-  // the decoded length. Plain bodies need a Content-Length, as in S3.
+  // the decoded length, which they must declare. A plain body with HTTP chunked transfer has no
+  // length until its last chunk: it streams to a temp file like any other, and Upload::append
+  // enforces the maximum size as the bytes arrive.
   std::optional<uint64_t> decoded = streaming ? decoded_length(ex) : ex.content_length();
-  if (!decoded) throw missing_content_length();
-  if (*decoded > static_cast<uint64_t>(ctx.options.max_object_size)) throw entity_too_large();
+  if (streaming && !decoded) throw missing_content_length();
+  if (decoded && *decoded > static_cast<uint64_t>(ctx.options.max_object_size)) throw entity_too_large();
   auto expected_md5 = content_md5(ex);
   auto checksum_request = requested_checksum(ex);
   std::optional<Checksum> checksum;
@@ -98,7 +100,7 @@ boost::asio::awaitable<std::optional<BodyChecksum>> receive_body(Context& ctx, U
   {
     UploadSlots::Slot slot = co_await ctx.upload_slots.acquire();
     // Only now, holding a slot: memory for a small body is bounded by the slots too.
-    upload.expect(static_cast<int64_t>(*decoded));
+    if (decoded) upload.expect(static_cast<int64_t>(*decoded));
     Upload::SettleOnUnwind guard(upload);
     // Two halves: the next chunk is received into one while the upload may still be hashing
     // the other on a lane.

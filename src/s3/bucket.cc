@@ -1,4 +1,5 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
+#include "s3/access.h"
 #include "s3/acl.h"
 #include "s3/cors.h"
 #include "s3/error.h"
@@ -60,7 +61,9 @@ Op create_bucket(Context& ctx) {
 }
 
 Op head_bucket(Context& ctx) {
-  ctx.owned_bucket();
+  // S3 answers HeadBucket to whoever may list the bucket.
+  Bucket b = ctx.existing_bucket();
+  if (!ctx.owns(b) && !listable_by_anyone(b, ctx.options.public_reads)) throw access_denied();
   auto h = s3_headers(ctx, false);
   h.emplace_back("x-amz-bucket-region", ctx.options.region);
   http::Response response{200, std::move(h), ""};

@@ -25,12 +25,24 @@ bool etag_list_matches(std::string_view list, std::string_view etag) {
 
 }  // namespace
 
+namespace {
+
+std::optional<std::string> header_value(const http::Exchange& ex, std::string_view name) {
+  auto v = ex.header(name);
+  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+}
+
+}  // namespace
+
 Conditions conditions_of(const http::Exchange& ex) {
-  auto get = [&](std::string_view name) -> std::optional<std::string> {
-    auto v = ex.header(name);
-    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
-  };
-  return {get("If-Match"), get("If-None-Match"), get("If-Modified-Since"), get("If-Unmodified-Since")};
+  return {header_value(ex, "If-Match"), header_value(ex, "If-None-Match"), header_value(ex, "If-Modified-Since"),
+          header_value(ex, "If-Unmodified-Since")};
+}
+
+Conditions copy_source_conditions_of(const http::Exchange& ex) {
+  return {header_value(ex, "x-amz-copy-source-if-match"), header_value(ex, "x-amz-copy-source-if-none-match"),
+          header_value(ex, "x-amz-copy-source-if-modified-since"),
+          header_value(ex, "x-amz-copy-source-if-unmodified-since")};
 }
 
 ConditionResult evaluate_conditions(const Conditions& c, std::string_view etag, int64_t modified) {

@@ -19,6 +19,10 @@ struct Conditions {
 
 // The conditional headers of a request.
 Conditions conditions_of(const http::Exchange& ex);
+// The x-amz-copy-source-if-match / -if-none-match / -if-modified-since / -if-unmodified-since
+// headers of CopyObject and UploadPartCopy, which S3 evaluates on the source like the plain ones
+// (If-Match over If-Unmodified-Since, If-None-Match over If-Modified-Since); any failure is a 412.
+Conditions copy_source_conditions_of(const http::Exchange& ex);
 
 enum class ConditionResult { kProceed, kNotModified /*304*/, kPreconditionFailed /*412*/ };
 

@@ -17,12 +17,16 @@ const Tenant& Context::tenant() const {
   return *auth.tenant;
 }
 
-Bucket Context::owned_bucket() const {
-  const Tenant& t = tenant();
+Bucket Context::existing_bucket() const {
   auto b = pool.meta().bucket_by_name(bucket);
   if (!b) throw no_such_bucket();
-  if (b->tenant_id != t.id) throw access_denied();
   return *b;
+}
+
+Bucket Context::owned_bucket() const {
+  Bucket b = existing_bucket();
+  if (!owns(b)) throw access_denied();
+  return b;
 }
 
 boost::asio::awaitable<std::string> Context::read_small_body(size_t limit, bool checksum_is_of_body) {

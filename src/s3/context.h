@@ -47,6 +47,11 @@ struct Context {
   bool has_query(std::string_view name) const { return query_value(name).has_value(); }
   // The signed-in tenant; throws AccessDenied for anonymous requests.
   const Tenant& tenant() const;
+  // The named bucket; throws NoSuchBucket, for anonymous requests too (bucket names are global
+  // and discoverable anyway).
+  Bucket existing_bucket() const;
+  // Whether the signed-in tenant owns `bucket` (false for anonymous requests).
+  bool owns(const Bucket& bucket) const { return auth.tenant && auth.tenant->id == bucket.tenant_id; }
   // The named bucket, owned by the signed-in tenant; throws NoSuchBucket or AccessDenied.
   Bucket owned_bucket() const;
   // Reads a small request body whole (at most `limit` bytes), verifying the signed payload hash,

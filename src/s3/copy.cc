@@ -1,4 +1,8 @@
-// CopyObject: a new object row referencing the source's blob. No bytes are copied.
+// CopyObject: a new object row referencing the source's blob. No bytes are copied. The source is
+// one of the tenant's own objects or a public one of another tenant's, and must meet the
+// x-amz-copy-source-if-* conditions.
+#include "s3/access.h"
+#include "s3/conditional.h"
 #include "s3/error.h"
 #include "s3/object_meta.h"
 #include "s3/operations.h"
@@ -30,9 +34,14 @@ ObjectRecord copy_source_object(const Context& ctx) {
   auto [bucket_name, key] = parse_copy_source(ctx.ex.header("x-amz-copy-source").value_or(""));
   auto bucket = ctx.pool.meta().bucket_by_name(bucket_name);
   if (!bucket) throw no_such_bucket();
-  if (bucket->tenant_id != ctx.tenant().id) throw access_denied();
   auto source = ctx.pool.meta().get_object(bucket->id, key);
+  // Another tenant's object is a source when anyone may read it (its own ACL is public).
+  if (!ctx.owns(*bucket)) readable_by_anyone(*bucket, source, ctx.options.public_reads);
   if (!source) throw no_such_key();
+  // A copy has no 304: any condition that fails is a 412.
+  if (evaluate_conditions(copy_source_conditions_of(ctx.ex), source->etag, source->modified_ms / 1000) !=
+      ConditionResult::kProceed)
+    throw Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
   return *source;
 }
 

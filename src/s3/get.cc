@@ -1,14 +1,17 @@
 // GetObject and HeadObject: conditional requests, single byte ranges, partNumber of multipart
-// objects, response-* overrides on signed requests.
+// objects, response-* overrides on signed requests. The owner reads anything; others (another
+// tenant, or an anonymous request with a query) read objects whose own ACL is public.
 #include <array>
 #include <charconv>
 
+#include "s3/access.h"
 #include "s3/checksum.h"
 #include "s3/conditional.h"
 #include "s3/error.h"
 #include "s3/object_meta.h"
 #include "s3/operations.h"
 #include "s3/range.h"
+#include "web/content_policy.h"
 
 namespace herd::s3 {
 
@@ -37,12 +40,15 @@ void apply_overrides(const Context& ctx, http::Headers& h) {
 }  // namespace
 
 Op get_object(Context& ctx) {
-  Bucket bucket = ctx.owned_bucket();
+  Bucket bucket = ctx.existing_bucket();
   auto object = ctx.pool.meta().get_object(bucket.id, ctx.key);
+  // Another tenant (or an anonymous request with a query) reads what the object's ACL makes public.
+  if (!ctx.owns(bucket)) readable_by_anyone(bucket, object, ctx.options.public_reads);
   if (!object) throw no_such_key();
 
   auto h = s3_headers(ctx, false);
   append_object_headers(*object, h);
+  if (!ctx.auth.tenant) web::apply_content_policy(h);  // what the public gets, as on public_read's path
   switch (evaluate_conditions(conditions_of(ctx.ex), object->etag, object->modified_ms / 1000)) {
     case ConditionResult::kPreconditionFailed:
       throw Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");

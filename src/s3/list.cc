@@ -1,6 +1,8 @@
-// ListObjects (v1) and ListObjectsV2 over the listing engine in listing.h.
+// ListObjects (v1) and ListObjectsV2 over the listing engine in listing.h. The owner lists; so
+// does anyone else when the bucket is listable by anyone (s3/access.h).
 #include <charconv>
 
+#include "s3/access.h"
 #include "s3/error.h"
 #include "s3/listing.h"
 #include "s3/operations.h"
@@ -26,7 +28,8 @@ int64_t parse_max_keys(const Context& ctx) {
 }  // namespace
 
 Op list_objects(Context& ctx) {
-  Bucket bucket = ctx.owned_bucket();
+  Bucket bucket = ctx.existing_bucket();
+  if (!ctx.owns(bucket) && !listable_by_anyone(bucket, ctx.options.public_reads)) throw access_denied();
   const bool v2 = ctx.query_value("list-type") == "2";
   std::string encoding = ctx.query_value("encoding-type").value_or("");
   if (!encoding.empty() && encoding != "url") throw invalid_argument("Invalid Encoding Method specified in Request");
@@ -37,9 +40,10 @@ Op list_objects(Context& ctx) {
   q.prefix = ctx.query_value("prefix").value_or("");
   q.delimiter = ctx.query_value("delimiter").value_or("");
   q.max_keys = parse_max_keys(ctx);
+  // An empty continuation-token= is no token (S3 echoes it back, empty).
   std::optional<std::string> token = ctx.query_value("continuation-token");
   if (v2) {
-    if (token) {
+    if (token && !token->empty()) {
       auto decoded = base64_decode(*token);
       if (!decoded || decoded->empty()) throw invalid_argument("The continuation token provided is incorrect");
       q.after = *decoded;
@@ -73,7 +77,12 @@ Op list_objects(Context& ctx) {
   if (url) x.leaf("EncodingType", "url");
   x.leaf("IsTruncated", page.truncated ? "true" : "false");
   const bool owner = !v2 || ctx.query_value("fetch-owner") == "true";
-  const std::string& owner_name = ctx.tenant().name;
+  // Every object in a bucket is its owner's.
+  std::string owner_name;
+  if (owner) {
+    if (ctx.owns(bucket)) owner_name = ctx.tenant().name;
+    else if (auto t = ctx.pool.meta().tenant_by_id(bucket.tenant_id)) owner_name = t->name;
+  }
   for (const auto& o : page.contents) {
     x.open("Contents");
     x.leaf("Key", enc(o.key));

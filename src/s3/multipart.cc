@@ -45,13 +45,29 @@ int parse_int(const std::optional<std::string>& v, int min, int max, const char*
   return n;
 }
 
-// The upload named by ?uploadId, which must belong to this bucket and key.
-MultipartUpload upload_of(const Context& ctx, const Bucket& bucket) {
+// The upload named by ?uploadId if it is in progress for this bucket and key.
+std::optional<MultipartUpload> find_upload(const Context& ctx, const Bucket& bucket) {
   auto id = ctx.query_value("uploadId");
-  if (!id || id->empty()) throw no_such_upload();
+  if (!id || id->empty()) return std::nullopt;
   auto u = ctx.pool.meta().get_multipart(*id);
-  if (!u || u->bucket_id != bucket.id || u->key != ctx.key) throw no_such_upload();
+  if (!u || u->bucket_id != bucket.id || u->key != ctx.key) return std::nullopt;
+  return u;
+}
+
+// The upload named by ?uploadId, which must be in progress for this bucket and key.
+MultipartUpload upload_of(const Context& ctx, const Bucket& bucket) {
+  auto u = find_upload(ctx, bucket);
+  if (!u) throw no_such_upload();
   return *u;
+}
+
+// The record of the upload named by ?uploadId if it completed in this bucket under this key.
+std::optional<CompletedUpload> find_completed(const Context& ctx, const Bucket& bucket) {
+  auto id = ctx.query_value("uploadId");
+  if (!id || id->empty()) return std::nullopt;
+  auto done = ctx.pool.meta().get_completed_multipart(*id);
+  if (!done || done->bucket_id != bucket.id || done->key != ctx.key) return std::nullopt;
+  return done;
 }
 
 std::string quoted(const std::string& etag) { return "\"" + etag + "\""; }
@@ -89,6 +105,52 @@ void add_part(Context& ctx, Upload& upload, const PartRecord& part) {
 }
 
 std::string checksum_element(ChecksumAlgorithm a) { return "Checksum" + std::string(checksum_name(a)); }
+
+// One <Part> of a CompleteMultipartUpload request.
+struct RequestedPart {
+  int number = 0;
+  std::string etag;  // unquoted
+  pugi::xml_node element;
+};
+
+// The parts a CompleteMultipartUpload body lists, in ascending order. Throws MalformedXML,
+// InvalidArgument, InvalidPartOrder.
+std::vector<RequestedPart> requested_parts(const pugi::xml_document& doc) {
+  auto root = doc.child("CompleteMultipartUpload");
+  if (!root) throw malformed_xml();
+  std::vector<RequestedPart> parts;
+  int previous = 0;
+  for (auto el : root.children("Part")) {
+    int number = parse_int(std::string(el.child_value("PartNumber")), 1, kMaxParts, "PartNumber");
+    if (number <= previous)
+      throw Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.");
+    previous = number;
+    parts.push_back({number, unquoted(el.child_value("ETag")), el});
+  }
+  if (parts.empty()) throw malformed_xml();
+  return parts;
+}
+
+// What identifies a part list: the hex SHA-256 of its numbers and ETags, in order.
+std::string parts_signature(const std::vector<RequestedPart>& parts) {
+  std::string text;
+  for (const auto& p : parts) text += std::to_string(p.number) + ":" + p.etag + "\n";
+  return sha256_hex(text);
+}
+
+// The CompleteMultipartUploadResult body.
+std::string complete_result(const Bucket& bucket, const std::string& key, const CompletedUpload& done) {
+  XmlWriter x;
+  x.open("CompleteMultipartUploadResult", true)
+      .leaf("Location", "/" + bucket.name + "/" + uri_encode(key, true))
+      .leaf("Bucket", bucket.name)
+      .leaf("Key", key)
+      .leaf("ETag", quoted(done.etag));
+  if (auto algorithm = parse_checksum_algorithm(done.checksum_algorithm))
+    x.leaf(checksum_element(*algorithm), done.checksum).leaf("ChecksumType", done.checksum_type);
+  x.close("CompleteMultipartUploadResult");
+  return x.str();
+}
 
 // UploadPart's response headers: the part's ETag and checksum.
 void part_headers(const PartRecord& part, const MultipartUpload& u, http::Headers& h) {
@@ -200,40 +262,58 @@ Op upload_part_copy(Context& ctx) {
 
 Op complete_multipart_upload(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
-  MultipartUpload u = upload_of(ctx, bucket);
+  std::optional<MultipartUpload> in_progress = find_upload(ctx, bucket);
+  // An upload that already completed answers a retry with the same parts as it answered first.
+  if (!in_progress && !find_completed(ctx, bucket)) throw no_such_upload();
   std::string body = co_await ctx.read_small_body(kMaxCompleteBody, /*checksum_is_of_body=*/false);
   pugi::xml_document doc = parse_xml(body);
-  auto root = doc.child("CompleteMultipartUpload");
-  if (!root) throw malformed_xml();
+  const std::vector<RequestedPart> requested = requested_parts(doc);
+  CompletedUpload completed;
+  completed.parts = parts_signature(requested);
+  auto answer_retry = [&]() -> std::string {
+    auto done = find_completed(ctx, bucket);
+    if (!done || done->parts != completed.parts) throw no_such_upload();
+    return complete_result(bucket, ctx.key, *done);
+  };
+  if (!in_progress) {
+    http::Response response{200, s3_headers(ctx, true), answer_retry()};
+    co_await ctx.ex.respond(response);
+    co_return;
+  }
+  const MultipartUpload& u = *in_progress;
+  completed.upload_id = u.upload_id;
+  completed.checksum_type = u.checksum_type;
   const auto algorithm = parse_checksum_algorithm(u.meta.checksum_algorithm);
 
+  // A concurrent Complete of the same upload may finish while this one reads the parts (they go
+  // with the upload, in one transaction): then this one answers as a retry.
+  auto completed_meanwhile = [&] { return !ctx.pool.meta().get_multipart(u.upload_id).has_value(); };
   // Every stored part, by number (at most 10,000).
   std::vector<PartRecord> stored = ctx.pool.meta().list_parts(u.upload_id, 0, kMaxParts);
+  if (stored.empty() && completed_meanwhile()) {
+    http::Response response{200, s3_headers(ctx, true), answer_retry()};
+    co_await ctx.ex.respond(response);
+    co_return;
+  }
   std::vector<const PartRecord*> chosen;
-  int previous = 0;
-  for (auto el : root.children("Part")) {
-    int number = parse_int(std::string(el.child_value("PartNumber")), 1, kMaxParts, "PartNumber");
-    if (number <= previous)
-      throw Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.");
-    previous = number;
-    auto it = std::find_if(stored.begin(), stored.end(), [&](const PartRecord& p) { return p.part_number == number; });
-    if (it == stored.end()) throw invalid_part("part " + std::to_string(number) + " was not uploaded");
-    if (unquoted(el.child_value("ETag")) != it->etag) throw invalid_part("ETag of part " + std::to_string(number));
+  for (const auto& part : requested) {
+    auto it = std::find_if(stored.begin(), stored.end(), [&](const PartRecord& p) { return p.part_number == part.number; });
+    if (it == stored.end()) throw invalid_part("part " + std::to_string(part.number) + " was not uploaded");
+    if (part.etag != it->etag) throw invalid_part("ETag of part " + std::to_string(part.number));
     if (algorithm) {
-      std::string claimed = el.child_value(checksum_element(*algorithm).c_str());
+      std::string claimed = part.element.child_value(checksum_element(*algorithm).c_str());
       if (!claimed.empty() && claimed != it->checksum)
-        throw invalid_part(std::string(checksum_name(*algorithm)) + " of part " + std::to_string(number));
+        throw invalid_part(std::string(checksum_name(*algorithm)) + " of part " + std::to_string(part.number));
     }
     chosen.push_back(&*it);
   }
-  if (chosen.empty()) throw malformed_xml();
   for (size_t i = 0; i + 1 < chosen.size(); ++i)
     if (chosen[i]->size < kMinPartSize)
       throw Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.");
 
   // Concatenate the parts into one upload (its SHA-256 addresses the object's blob) and commit it,
-  // off the I/O thread: this reads and writes the whole object.
-  auto concatenate_and_commit = [&] {
+  // off the I/O thread: this reads and writes the whole object. Returns the response body.
+  auto concatenate_and_commit = [&]() -> std::string {
     auto upload = ctx.pool.begin_upload(ctx.options.max_object_size);
     std::optional<Checksum> full;
     if (algorithm && u.checksum_type == "FULL_OBJECT") full.emplace(*algorithm);
@@ -243,7 +323,10 @@ Op complete_multipart_upload(Context& ctx) {
     ObjectRecord object;
     for (const PartRecord* p : chosen) {
       auto reader = ctx.pool.blobs().open_staged(p->staged);
-      if (!reader || reader->size() != p->size) throw internal_error();
+      if (!reader || reader->size() != p->size) {
+        if (completed_meanwhile()) return answer_retry();  // its staged parts are removed after it commits
+        throw internal_error();
+      }
       copy_range(*reader, 0, p->size, *upload, full);
       etag_digest.update(*from_hex(p->etag));
       if (composite) {
@@ -265,23 +348,16 @@ Op complete_multipart_upload(Context& ctx) {
       if (claimed && full && *claimed != object.meta.checksum) throw bad_checksum(checksum_name(*algorithm));
     }
     try {
-      return ctx.pool.complete_multipart(*upload, u.upload_id, std::move(object));
+      ctx.pool.complete_multipart(*upload, completed, std::move(object));
     } catch (const NoSuchUploadError&) {
-      throw no_such_upload();
+      return answer_retry();  // a concurrent Complete of the same upload won
     } catch (const NoSuchBucketError&) {
       throw no_such_bucket();
     }
+    return complete_result(bucket, ctx.key, completed);
   };
-  ObjectRecord object = co_await ctx.blocking.run(concatenate_and_commit);
-  XmlWriter x;
-  x.open("CompleteMultipartUploadResult", true)
-      .leaf("Location", "/" + bucket.name + "/" + uri_encode(ctx.key, true))
-      .leaf("Bucket", bucket.name)
-      .leaf("Key", ctx.key)
-      .leaf("ETag", quoted(object.etag));
-  if (algorithm) x.leaf(checksum_element(*algorithm), object.meta.checksum).leaf("ChecksumType", u.checksum_type);
-  x.close("CompleteMultipartUploadResult");
-  http::Response response{200, s3_headers(ctx, true), x.str()};
+  std::string result = co_await ctx.blocking.run(concatenate_and_commit);
+  http::Response response{200, s3_headers(ctx, true), std::move(result)};
   co_await ctx.ex.respond(response);
 }
 

@@ -20,16 +20,29 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
+std::string stored_content_encoding(std::string_view header) {
+  std::string out;
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    std::string_view coding = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+    if (coding.empty() || boost::beast::iequals(coding, "aws-chunked")) continue;
+    if (!out.empty()) out += ", ";
+    out += coding;
+  }
+  return out;
+}
+
 ObjectMeta object_meta_from_request(const http::Exchange& ex) {
   ObjectMeta m;
   auto get = [&](std::string_view name) { return std::string(ex.header(name).value_or("")); };
   m.content_type = get("Content-Type");
   m.cache_control = get("Cache-Control");
   m.content_disposition = get("Content-Disposition");
-  m.content_encoding = get("Content-Encoding");
-  // aws-chunked is framing for this request, not a property of the stored object.
-  if (m.content_encoding == "aws-chunked") m.content_encoding.clear();
-  else if (m.content_encoding.starts_with("aws-chunked,")) m.content_encoding.erase(0, 12);
+  m.content_encoding = stored_content_encoding(get("Content-Encoding"));
+  m.expires = get("Expires");
   if (auto acl = ex.header("x-amz-acl")) {
     if (!valid_canned_acl(*acl)) throw invalid_argument("Unknown canned ACL: " + std::string(*acl));
     m.acl = std::string(*acl);
@@ -54,6 +67,7 @@ void append_object_headers(const ObjectRecord& o, http::Headers& h) {
   if (!o.meta.cache_control.empty()) h.emplace_back("Cache-Control", o.meta.cache_control);
   if (!o.meta.content_disposition.empty()) h.emplace_back("Content-Disposition", o.meta.content_disposition);
   if (!o.meta.content_encoding.empty()) h.emplace_back("Content-Encoding", o.meta.content_encoding);
+  if (!o.meta.expires.empty()) h.emplace_back("Expires", o.meta.expires);
   for (const auto& [k, v] : o.meta.user_meta) h.emplace_back(std::string(kMetaPrefix) + k, v);
   h.emplace_back("ETag", "\"" + o.etag + "\"");
   h.emplace_back("Last-Modified", format_http_date(o.modified_ms / 1000));

@@ -26,7 +26,9 @@ Op delete_object(Context& ctx);
 Op delete_objects(Context& ctx);  // POST ?delete
 // copy.cc
 Op copy_object(Context& ctx);  // PUT with x-amz-copy-source
-// The object named by x-amz-copy-source, in a bucket of the signed-in tenant (also for UploadPartCopy).
+// The object named by x-amz-copy-source (also for UploadPartCopy): the signed-in tenant's own, or
+// another tenant's whose ACL makes it public. Throws NoSuchBucket, NoSuchKey, AccessDenied, and
+// PreconditionFailed when an x-amz-copy-source-if-* condition does not hold.
 ObjectRecord copy_source_object(const Context& ctx);
 // multipart.cc
 Op create_multipart_upload(Context& ctx);    // POST ?uploads

@@ -50,6 +50,8 @@ boost::asio::awaitable<void> Router::handle(http::Exchange& ex) {
     failure = e;
   } catch (const http::IncompleteBody&) {
     failure = incomplete_body();
+  } catch (const http::MalformedBody&) {
+    failure = invalid_request("Malformed chunked transfer encoding");
   } catch (const Upload::TooLarge&) {
     failure = entity_too_large();
   }

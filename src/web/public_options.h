@@ -22,6 +22,10 @@ struct PublicOptions {
   std::string object_urls = "serve";
   std::string redirect_base;
   unsigned redirect_status = 302;
+  // Whether a bucket ACL of public-read (or public-read-write) lets anyone list the bucket on the
+  // S3 endpoint, as in S3. Off: only the owner lists, whatever the bucket ACL. Object reads follow
+  // the object's own ACL either way.
+  bool allow_bucket_listing = true;
   bool operator==(const PublicOptions&) const = default;
 };
 

@@ -1,6 +1,6 @@
 #include "web/public_read.h"
 
-#include "s3/acl.h"
+#include "s3/access.h"
 #include "s3/conditional.h"
 #include "s3/error.h"
 #include "s3/object_meta.h"
@@ -68,12 +68,10 @@ std::string blob_path(const ObjectRecord& object) {
 boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool, const PublicOptions& options,
                                                  const std::string& bucket_name, const std::string& key) {
   auto bucket = pool.cached_bucket(bucket_name);
-  if (!bucket) throw s3::access_denied();
-  const bool public_bucket = s3::acl_is_public_read(bucket->acl);
-  if (key.empty()) throw s3::access_denied();  // listing is never public
-  auto object = pool.cached_object(bucket->id, key);
-  if (!object) throw public_bucket ? s3::no_such_key() : s3::access_denied();
-  if (!public_bucket && !s3::acl_is_public_read(object->meta.acl)) throw s3::access_denied();
+  if (!bucket) throw s3::no_such_bucket();  // bucket names are global and discoverable anyway
+  if (key.empty()) throw s3::access_denied();  // no listings here (the S3 endpoint has them)
+  auto found = pool.cached_object(bucket->id, key);
+  const ObjectRecord* object = &s3::readable_by_anyone(*bucket, found, options);
 
   if (options.object_urls == "redirect") {
     http::Headers h{{"Location", options.redirect_base + blob_path(*object)},

@@ -1,6 +1,7 @@
 #pragma once
-// Anonymous reads: an object whose ACL (or bucket's ACL) is public-read, and content-addressed
-// blob URLs (/blobs/<sha256>[.ext]) for blobs that at least one public object references.
+// Anonymous reads: an object whose own ACL is public-read (a bucket's ACL never makes objects
+// readable), and content-addressed blob URLs (/blobs/<sha256>[.ext]) for blobs that at least one
+// public object references.
 // Shared by the S3 endpoint (unsigned GET/HEAD) and the public endpoint.
 #include <boost/asio/awaitable.hpp>
 
@@ -12,9 +13,10 @@
 
 namespace herd::web {
 
-// Serves bucket/key if it is public. Answers 403 AccessDenied for private objects and for
-// missing keys in non-public buckets (indistinguishable), 404 NoSuchKey for missing keys in a
-// public-read bucket; or, in redirect mode, a redirect to the blob URL. Throws s3::Error.
+// Serves bucket/key if it is public. Answers 404 NoSuchBucket for a bucket that does not exist,
+// 403 AccessDenied for private objects and for missing keys in buckets not listable by anyone
+// (indistinguishable), 404 NoSuchKey for missing keys in a listable one (s3/access.h); or, in
+// redirect mode, a redirect to the blob URL. Throws s3::Error.
 boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool, const PublicOptions& options,
                                                  const std::string& bucket, const std::string& key);
 

@@ -598,10 +598,15 @@ class StreamingCompatTest(HerdTestCase):
         _resp, parts = multipart_upload(raw, bucket, "public/m/_v2/7/video.mp4", data, part_mode="hex",
                                         create_headers={"x-amz-acl": "public-read", "Content-Type": "video/mp4"})
         self.assertStored(bucket, "public/m/_v2/7/video.mp4", data, tenant="pixelfed", etag=multipart_etag(parts))
-        # Another tenant's key cannot reach the bucket through its virtual host either.
+        # Another tenant's key, through the bucket's virtual host: the public-read video is
+        # readable by anyone (S3), but nothing can be written, deleted or listed.
         other = self.wire("gts", vhost=True)
         resp = other.send("GET", bucket, "public/m/_v2/7/video.mp4")
-        self.assertS3Error(resp, 403, "AccessDenied")
+        self.assertEqual((resp.status, resp.body == data), (200, True), resp.body[:300])
+        self.assertS3Error(other.send("DELETE", bucket, "public/m/_v2/7/video.mp4"), 403, "AccessDenied")
+        self.assertS3Error(other.send("PUT", bucket, "planted.jpg", body=b"x"), 403, "AccessDenied")
+        self.assertS3Error(other.send("GET", bucket, query=[("list-type", "2")]), 403, "AccessDenied")
+        self.assertStored(bucket, "public/m/_v2/7/video.mp4", data, tenant="pixelfed", etag=multipart_etag(parts))
         self.assertClean()
 
     def test_virtual_host_is_case_insensitive_and_keeps_port(self):

@@ -231,6 +231,15 @@ class TenantLifecycleTest(HerdTestCase):
         self.assertEqual(s3.list_buckets()["Buckets"], [])
         self.server.cli("tenant", "delete", "carol")
         self.assertNotIn("carol", self.server.cli("tenant", "list").stdout)
+        # The server caches tenants by access key for a few seconds (pool/tenant_cache.h): a
+        # deletion by another process takes effect within that TTL.
+        def refused():
+            try:
+                s3.list_buckets()
+            except h.ClientError as e:
+                return e.response["Error"]["Code"] == "InvalidAccessKeyId"
+            return False
+        self.assertTrue(h.bounded_wait(refused, 10.0, interval=0.5), "the deleted tenant's key still works")
         self.assertClientError(lambda: s3.list_buckets(), 403, "InvalidAccessKeyId")
 
     def test_duplicate_tenant_name_rejected(self):

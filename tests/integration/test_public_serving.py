@@ -565,12 +565,15 @@ class PublicServeTest(PublicTestBase):
         priv_bucket = self.bucket  # not public-read
         pub_bucket = self.new_bucket(acl="public-read")
         self.put(pub_bucket, "there.png", b"x" * 10, acl=None)
+        self.put(pub_bucket, "open.png", b"o" * 10, acl="public-read")
         denied = []
-        for where, r in (self.both("GET", priv_bucket, "private.png") + self.both("GET", priv_bucket, "missing.png")
-                         + self.both("GET", "no-such-bucket-xyz", "a.png")):
+        for where, r in self.both("GET", priv_bucket, "private.png") + self.both("GET", priv_bucket, "missing.png"):
             self.assertError(r, 403, "AccessDenied", where)
             self.assertNotEqual(r.body, b"")
             denied.append((where, r))
+        # Bucket names are global and discoverable: a missing bucket is a 404, as in S3.
+        for where, r in self.both("GET", "no-such-bucket-xyz", "a.png"):
+            self.assertError(r, 404, "NoSuchBucket", where)
         for where, r in self.both("HEAD", priv_bucket, "private.png") + self.both("HEAD", priv_bucket, "missing.png"):
             self.assertEqual(r.status, 403, where)
             self.assertEqual(r.body, b"")
@@ -582,10 +585,13 @@ class PublicServeTest(PublicTestBase):
             codes = [h.parse_error(r.body) for r in rs]
             self.assertEqual(codes[0], codes[1], endpoint)
             self.assertEqual(len(rs[0].body), len(rs[1].body), endpoint)
-        # In a public-read bucket a missing key is a 404; its objects are readable.
+        # A public-read bucket is listable by anyone, so a missing key there is a 404; its objects
+        # are readable only when their own ACL says so (S3: a bucket ACL grants no object reads).
         for where, r in self.both("GET", pub_bucket, "missing.png"):
             self.assertError(r, 404, "NoSuchKey", where)
-        self.assertServes(pub_bucket, "there.png", b"x" * 10)
+        for where, r in self.both("GET", pub_bucket, "there.png"):
+            self.assertError(r, 403, "AccessDenied", where)
+        self.assertServes(pub_bucket, "open.png", b"o" * 10)
         # Another tenant's private object is not readable anonymously either.
         bob_bucket = self.new_bucket("bob")
         self.put(bob_bucket, "secret.png", b"s" * 100, tenant="bob", acl="private")
@@ -596,15 +602,24 @@ class PublicServeTest(PublicTestBase):
         for where, r in self.both("GET", bob_bucket, "auth.png"):
             self.assertError(r, 403, "AccessDenied", where)
 
-    def test_listing_is_denied(self):
+    def test_listings(self):
+        """The S3 endpoint lists a public-read bucket for anyone, as S3 does; a private bucket
+        only for its owner. The public endpoint serves objects, never listings."""
         pub_bucket = self.new_bucket(acl="public-read")
-        self.put(pub_bucket, "a.png", b"a" * 10, acl="public-read")
-        for path in ("/" + pub_bucket, "/" + pub_bucket + "/", "/" + pub_bucket + "/?list-type=2",
-                     "/" + pub_bucket + "?prefix=a", "/"):
-            for where, port in (("s3", self.s3port), ("public", self.pub)):
-                r = self.get(port, "GET", path)
-                self.assertEqual(r.status, 403, "%s GET %s -> %r %r" % (where, path, r, r.body[:200]))
-                self.assertNotIn(b"a.png", r.body)
+        priv_bucket = self.new_bucket()
+        for bucket in (pub_bucket, priv_bucket):
+            self.put(bucket, "a.png", b"a" * 10, acl="public-read")
+        listings = ("/%s", "/%s/", "/%s/?list-type=2", "/%s?prefix=a")
+        for path in [p % pub_bucket for p in listings]:
+            r = self.get(self.s3port, "GET", path)
+            self.assertEqual(r.status, 200, "s3 GET %s -> %r %r" % (path, r, r.body[:200]))
+            self.assertIn(b"<Key>a.png</Key>", r.body)
+        for where, port, path in ([("s3", self.s3port, p % priv_bucket) for p in listings] + [("s3", self.s3port, "/")]
+                                  + [("public", self.pub, p % b) for p in listings for b in (pub_bucket, priv_bucket)]
+                                  + [("public", self.pub, "/")]):
+            r = self.get(port, "GET", path)
+            self.assertEqual(r.status, 403, "%s GET %s -> %r %r" % (where, path, r, r.body[:200]))
+            self.assertNotIn(b"a.png", r.body)
         r = self.get(self.pub, "GET", ALIAS_PREFIX + "/", {"Host": ALIAS_HOST})
         self.assertEqual(r.status, 403)
 
@@ -642,13 +657,14 @@ class PublicServeTest(PublicTestBase):
         self.assertError(r, 403, "AccessDenied")
         r = self.get(self.pub, "GET", ALIAS_PREFIX + "/missing.jpg", {"Host": ALIAS_HOST})
         self.assertEqual(r.status, 403)
-        # The prefix must match a whole path segment; other hosts use path style.
+        # The prefix must match a whole path segment; other hosts use path style (and name
+        # buckets that do not exist: 404 NoSuchBucket).
         r = self.get(self.pub, "GET", ALIAS_PREFIX + "x/media_attachments/files/1/original/a.jpg", {"Host": ALIAS_HOST})
-        self.assertEqual(r.status, 403, r)
+        self.assertError(r, 404, "NoSuchBucket")
         r = self.get(self.pub, "GET", "/media_attachments/files/1/original/a.jpg", {"Host": ALIAS_HOST})
-        self.assertEqual(r.status, 403, r)
+        self.assertError(r, 404, "NoSuchBucket")
         r = self.get(self.pub, "GET", target, {"Host": "other.test"})
-        self.assertEqual(r.status, 403, r)
+        self.assertError(r, 404, "NoSuchBucket")
         # Path style for the alias bucket still works on any host.
         r = self.get(self.pub, "GET", "/" + ALIAS_BUCKET + "/media_attachments/files/1/original/a.jpg")
         self.assertEqual((r.status, r.body), (200, data))
@@ -685,10 +701,12 @@ class PublicServeTest(PublicTestBase):
         secret = blob_bytes(21, 1234)
         self.put(bucket, "secret.png", secret, acl="private")
         self.assertEqual(self.get(self.pub, "GET", self.blob_url(secret)).status, 404)
-        # A blob referenced through a public-read bucket is served.
+        # A public-read bucket makes no blob public: only an object's own ACL does.
         pub_bucket = self.new_bucket(acl="public-read")
         via_bucket = blob_bytes(22, 999)
         self.put(pub_bucket, "b.png", via_bucket, acl=None)
+        self.assertEqual(self.get(self.pub, "GET", self.blob_url(via_bucket, ".png")).status, 404)
+        self.put(pub_bucket, "c.png", via_bucket, acl="public-read")
         r = self.get(self.pub, "GET", self.blob_url(via_bucket, ".png"))
         self.assertEqual((r.status, r.body), (200, via_bucket))
 
@@ -713,13 +731,15 @@ class PublicServeTest(PublicTestBase):
         self.put(bucket, "only.png", other)
         self.assertEqual(self.get(self.pub, "GET", url).status, 404)
         self.assertEqual(self.get(self.pub, "GET", self.blob_url(other)).body, other)
-        # A bucket going private retires blobs it made public.
+        # A bucket's ACL changes nothing about its blobs: its public object keeps its URL alive.
         pub_bucket = self.new_bucket(acl="public-read")
         bdata = blob_bytes(32, 3000)
         self.put(pub_bucket, "b.png", bdata, acl=None)
+        self.assertEqual(self.get(self.pub, "GET", self.blob_url(bdata)).status, 404)
+        s3.put_object_acl(Bucket=pub_bucket, Key="b.png", ACL="public-read")
         self.assertEqual(self.get(self.pub, "GET", self.blob_url(bdata)).status, 200)
         s3.put_bucket_acl(Bucket=pub_bucket, ACL="private")
-        self.assertEqual(self.get(self.pub, "GET", self.blob_url(bdata)).status, 404)
+        self.assertEqual(self.get(self.pub, "GET", self.blob_url(bdata)).status, 200)
 
     def test_suspension_keeps_other_tenants_copy_public(self):
         """Mastodon suspends an account by making its media private (PutObjectAcl). Another
@@ -815,21 +835,26 @@ class PublicServeTest(PublicTestBase):
         expect(200, src)
         s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key}], "Quiet": True})
         expect(403)
-        # Bucket ACL: objects without their own public ACL follow the bucket.
+        # Bucket ACL: it makes the bucket listable (so a missing key is a 404), never an object
+        # readable.
         self.put(bucket, key, src, acl="private")
         expect(403)
         s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
-        expect(200, src)
+        expect(403)
         s3.delete_object(Bucket=bucket, Key=key)
-        expect(404)                                    # missing in a public-read bucket
+        expect(404)                                    # missing in a listable bucket
         self.put(bucket, key, data, acl=None)
+        expect(403)
+        s3.put_object_acl(Bucket=bucket, Key=key, ACL="public-read")
         expect(200, data)
         s3.put_bucket_acl(Bucket=bucket, ACL="private")
-        expect(403)
-        # Multipart completion replaces the object too.
-        s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
         expect(200, data)
-        mp = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType="image/png")
+        s3.delete_object(Bucket=bucket, Key=key)
+        expect(403)                                    # missing in a bucket nobody else may list
+        # Multipart completion replaces the object too.
+        self.put(bucket, key, data)
+        expect(200, data)
+        mp = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType="image/png", ACL="public-read")
         part = blob_bytes(300, 5 * 1024 * 1024 + 1)
         etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=mp["UploadId"], PartNumber=1, Body=part)["ETag"]
         s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=mp["UploadId"],

@@ -17,6 +17,8 @@
 
 #include "blob/disk_blob_store.h"
 #include "meta/meta_store.h"
+#include "meta/row_codecs.h"
+#include "meta/sqlite.h"
 #include "meta_store_backends.h"
 #include "pool/object_commits.h"
 #include "pool/pool.h"
@@ -592,6 +594,7 @@ TEST_P(MetaStoreContract, EveryObjectFieldRoundTrips) {
   o.meta.cache_control = "max-age=3600, must-revalidate";
   o.meta.content_disposition = "attachment; filename=\"r\xc3\xa9sum\xc3\xa9.txt\"";
   o.meta.content_encoding = "gzip";
+  o.meta.expires = "Wed, 02 Jan 2030 03:04:05 GMT";
   o.meta.user_meta = {{"color", "blue"},
                       {"note", "quotes \" and \\ backslash, [json] {chars}"},
                       {"empty", ""},
@@ -616,6 +619,7 @@ TEST_P(MetaStoreContract, EveryObjectFieldRoundTrips) {
   EXPECT_EQ(got->meta.cache_control, o.meta.cache_control);
   EXPECT_EQ(got->meta.content_disposition, o.meta.content_disposition);
   EXPECT_EQ(got->meta.content_encoding, o.meta.content_encoding);
+  EXPECT_EQ(got->meta.expires, o.meta.expires);
   EXPECT_EQ(got->meta.user_meta, o.meta.user_meta);
   EXPECT_EQ(got->meta.acl, o.meta.acl);
   EXPECT_EQ(got->meta.checksum_algorithm, o.meta.checksum_algorithm);
@@ -652,6 +656,64 @@ TEST_P(MetaStoreContract, DefaultMetadataRoundTrips) {
   EXPECT_TRUE(got->meta.user_meta.empty());
   EXPECT_EQ(got->meta.acl, "private");
   EXPECT_EQ(got->meta.content_type, "");
+  EXPECT_EQ(got->meta.expires, "");
+}
+
+TEST_P(MetaStoreContract, UploadMetadataKeepsExpires) {
+  ObjectMeta m;
+  m.expires = "Thu, 01 Dec 1994 16:00:00 GMT";
+  m.cache_control = "no-cache";
+  ObjectMeta back = decode_object_meta(encode_object_meta(m));
+  EXPECT_EQ(back.expires, m.expires);
+  EXPECT_EQ(back.cache_control, m.cache_control);
+  EXPECT_EQ(decode_object_meta("{}").expires, "");
+}
+
+TEST_P(MetaStoreContract, TenantsAreFoundById) {
+  int64_t alice = make_tenant("alice");
+  int64_t bob = make_tenant("bob");
+  EXPECT_EQ(meta_.tenant_by_id(alice)->name, "alice");
+  EXPECT_EQ(meta_.tenant_by_id(bob)->access_key, "AKbob");
+  EXPECT_FALSE(meta_.tenant_by_id(bob + 100).has_value());
+}
+
+// S3: a bucket's ACL never makes its objects readable; only an object's own ACL does.
+TEST_P(MetaStoreContract, PublicObjectForBlobFollowsTheObjectAclOnly) {
+  int64_t t = make_tenant("t");
+  int64_t open_bucket = make_bucket(t, "open"), closed_bucket = make_bucket(t, "closed");
+  meta_.set_bucket_acl(open_bucket, "public-read");
+  put(open_bucket, "private-in-public-bucket", "shared bytes");
+  EXPECT_FALSE(meta_.public_object_for_blob(sha256("shared bytes")).has_value());
+  ObjectMeta pub;
+  pub.acl = "public-read-write";
+  put(closed_bucket, "public-in-private-bucket", "shared bytes", pub);
+  auto found = meta_.public_object_for_blob(sha256("shared bytes"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->key, "public-in-private-bucket");
+  ASSERT_TRUE(meta_.set_object_acl(closed_bucket, "public-in-private-bucket", "private"));
+  EXPECT_FALSE(meta_.public_object_for_blob(sha256("shared bytes")).has_value());
+}
+
+// Version 3 is still unreleased: a database made before the objects' expires column and the
+// completed_multiparts table existed gains both when it is opened.
+TEST_P(MetaStoreContract, AnEarlierVersionThreeDatabaseGainsExpiresAndCompletions) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "an SQLite migration";
+  const std::string db_path = dir_.path() + "/herd.db";
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "old object");
+  {
+    sqlite::Connection c(db_path, 5000);
+    c.exec("ALTER TABLE objects DROP COLUMN expires");
+    c.exec("DROP TABLE completed_multiparts");
+  }
+  SqliteMetaStore reopened(db_path);
+  auto got = reopened.get_object(b, "k");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->meta.expires, "");
+  EXPECT_FALSE(reopened.get_completed_multipart("none").has_value());
+  EXPECT_EQ(reopened.forget_completed_multiparts(now_ms()), 0);
+  SqliteMetaStore again(db_path);  // migrating twice is harmless
+  EXPECT_EQ(again.get_object(b, "k")->sha256, sha256("old object"));
 }
 
 // --- durability and sharing

@@ -23,6 +23,7 @@ class FakeTenants : public TenantRows {
     return it->second;
   }
   std::optional<Tenant> tenant_by_name(const std::string&) override { return std::nullopt; }
+  std::optional<Tenant> tenant_by_id(int64_t) override { return std::nullopt; }
   std::vector<Tenant> list_tenants() override { return {}; }
   int64_t count_buckets(int64_t) override { return 0; }
   std::map<std::string, Tenant> by_key;
