@@ -105,12 +105,23 @@ Tenant read_tenant(const pg::Result& r, int row) {
   return Tenant{r.int64(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3), r.int64(row, 4)};
 }
 
-// True when PostgreSQL refused a text parameter it cannot hold (invalid UTF-8 or NUL), which no
-// stored name can equal: a lookup by such a name finds nothing.
-bool unencodable(const pg::Error& e) { return e.sqlstate == "22021"; }
-
 Bucket read_bucket(const pg::Result& r, int row) {
   return Bucket{r.int64(row, 0), r.text(row, 1), r.int64(row, 2), r.int64(row, 3), r.text(row, 4)};
+}
+
+// The first row `sql` finds for the text `value` ($1), read by `read`. A value PostgreSQL cannot
+// hold (invalid UTF-8 or NUL, SQLSTATE 22021) equals no stored name: nothing is found.
+template <typename Row>
+std::optional<Row> find_by_text(pg::Connection& c, const std::string& sql, const std::string& value,
+                                Row (*read)(const pg::Result&, int)) {
+  try {
+    auto r = c.query(sql, {param(value)});
+    if (r.empty()) return std::nullopt;
+    return read(r, 0);
+  } catch (const pg::Error& e) {
+    if (e.sqlstate == "22021") return std::nullopt;
+    throw;
+  }
 }
 
 }  // namespace
@@ -187,15 +198,8 @@ bool PostgresMetaStore::create_tenant(Tenant& t) {
 }
 
 std::optional<Tenant> PostgresMetaStore::tenant_by_access_key(const std::string& access_key) {
-  Lease c(*this);
-  try {
-    auto r = c->query(std::string(kTenantColumns) + "WHERE access_key = $1", {param(access_key)});
-    if (r.empty()) return std::nullopt;
-    return read_tenant(r, 0);
-  } catch (const pg::Error& e) {
-    if (unencodable(e)) return std::nullopt;  // a hostile Authorization header
-    throw;
-  }
+  Lease c(*this);  // the key comes from a request header: it may be any bytes
+  return find_by_text(*c, std::string(kTenantColumns) + "WHERE access_key = $1", access_key, read_tenant);
 }
 
 std::optional<Tenant> PostgresMetaStore::tenant_by_id(int64_t id) {
@@ -207,14 +211,7 @@ std::optional<Tenant> PostgresMetaStore::tenant_by_id(int64_t id) {
 
 std::optional<Tenant> PostgresMetaStore::tenant_by_name(const std::string& name) {
   Lease c(*this);
-  try {
-    auto r = c->query(std::string(kTenantColumns) + "WHERE name = $1", {param(name)});
-    if (r.empty()) return std::nullopt;
-    return read_tenant(r, 0);
-  } catch (const pg::Error& e) {
-    if (unencodable(e)) return std::nullopt;
-    throw;
-  }
+  return find_by_text(*c, std::string(kTenantColumns) + "WHERE name = $1", name, read_tenant);
 }
 
 std::vector<Tenant> PostgresMetaStore::list_tenants() {
@@ -244,14 +241,7 @@ CreateBucketResult PostgresMetaStore::create_bucket(int64_t tenant_id, const std
 
 std::optional<Bucket> PostgresMetaStore::bucket_by_name(const std::string& name) {
   Lease c(*this);
-  try {
-    auto r = c->query(std::string(kBucketColumns) + "WHERE name = $1", {param(name)});
-    if (r.empty()) return std::nullopt;
-    return read_bucket(r, 0);
-  } catch (const pg::Error& e) {
-    if (unencodable(e)) return std::nullopt;
-    throw;
-  }
+  return find_by_text(*c, std::string(kBucketColumns) + "WHERE name = $1", name, read_bucket);
 }
 
 std::vector<Bucket> PostgresMetaStore::list_buckets(int64_t tenant_id) {

@@ -176,6 +176,21 @@ class _FixedTimeSigV4(botocore.auth.SigV4Auth):
         self._inject_signature_to_request(request, signature)
 
 
+class FixedTimeQueryAuth(botocore.auth.S3SigV4QueryAuth):
+    """Presigns a request (X-Amz-* query parameters) as if signed at `when`."""
+
+    def __init__(self, credentials, region, expires, when):
+        super().__init__(credentials, "s3", region, expires=expires)
+        self._when = when
+
+    def add_auth(self, request):
+        request.context["timestamp"] = self._when.strftime(botocore.auth.SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)
+        canonical_request = self.canonical_request(request)
+        string_to_sign = self.string_to_sign(request, canonical_request)
+        self._inject_signature_to_request(request, self.signature(string_to_sign, request))
+
+
 def build_query(query):
     """Query string from a dict / list of pairs; a value of None gives a bare key (`?uploads`)."""
     if not query:

@@ -26,7 +26,6 @@ import threading
 import time
 import urllib.parse
 
-import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 
@@ -61,27 +60,12 @@ def blob_refcount(server, data):
     return rows[0][0] if rows else None
 
 
-class _FixedTimeQueryAuth(botocore.auth.S3SigV4QueryAuth):
-    """A presigned URL signed at a chosen time."""
-
-    def __init__(self, credentials, expires, when):
-        super().__init__(credentials, "s3", "us-east-1", expires=expires)
-        self._when = when
-
-    def add_auth(self, request):
-        request.context["timestamp"] = self._when.strftime(botocore.auth.SIGV4_TIMESTAMP)
-        self._modify_request_before_signing(request)
-        canonical_request = self.canonical_request(request)
-        string_to_sign = self.string_to_sign(request, canonical_request)
-        self._inject_signature_to_request(request, self.signature(string_to_sign, request))
-
-
 def presign(port, tenant, method, path, expires, when=None):
     """A presigned request target (path?query)."""
     url = "http://127.0.0.1:%d%s" % (port, path)
     req = botocore.awsrequest.AWSRequest(method=method, url=url, headers={"Host": "127.0.0.1:%d" % port})
     creds = botocore.credentials.Credentials(tenant.access_key, tenant.secret_key)
-    _FixedTimeQueryAuth(creds, expires, when or utcnow()).add_auth(req)
+    h.FixedTimeQueryAuth(creds, "us-east-1", expires, when or utcnow()).add_auth(req)
     parts = urllib.parse.urlsplit(req.url)
     return parts.path + "?" + parts.query
 

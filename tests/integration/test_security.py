@@ -22,7 +22,6 @@ import stat
 import unittest
 import urllib.parse
 
-import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 
@@ -45,18 +44,6 @@ def utcnow():
 # ---------------------------------------------------------------------------------------------
 # Presigned URLs with a chosen timestamp
 
-class _FixedTimeQueryAuth(botocore.auth.S3SigV4QueryAuth):
-    def __init__(self, credentials, region, expires, when):
-        super().__init__(credentials, "s3", region, expires=expires)
-        self._when = when
-
-    def add_auth(self, request):
-        request.context["timestamp"] = self._when.strftime(botocore.auth.SIGV4_TIMESTAMP)
-        self._modify_request_before_signing(request)
-        canonical_request = self.canonical_request(request)
-        string_to_sign = self.string_to_sign(request, canonical_request)
-        self._inject_signature_to_request(request, self.signature(string_to_sign, request))
-
 
 def presign(port, tenant, method, path, when=None, expires=300, query=None, region="us-east-1"):
     """A presigned request target (path?query) signed at `when` (default now)."""
@@ -64,7 +51,7 @@ def presign(port, tenant, method, path, when=None, expires=300, query=None, regi
     url = "http://127.0.0.1:%d%s%s" % (port, path, "?" + qs if qs else "")
     req = botocore.awsrequest.AWSRequest(method=method, url=url, headers={"Host": "127.0.0.1:%d" % port})
     creds = botocore.credentials.Credentials(tenant.access_key, tenant.secret_key)
-    _FixedTimeQueryAuth(creds, region, expires, when or utcnow()).add_auth(req)
+    h.FixedTimeQueryAuth(creds, region, expires, when or utcnow()).add_auth(req)
     parts = urllib.parse.urlsplit(req.url)
     return parts.path + "?" + parts.query
 
