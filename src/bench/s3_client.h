@@ -8,9 +8,12 @@
 #include <memory>
 #include <string>
 
-#include "bench/request_signer.h"
+#include "s3client/request_signer.h"
 
 namespace herd::bench {
+
+using s3client::Credentials;
+using s3client::sign_request;
 
 struct Endpoint {
   std::string host;  // as in the Host header, e.g. "127.0.0.1:9000"

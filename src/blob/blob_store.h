@@ -1,6 +1,6 @@
 #pragma once
 // The blob store: immutable bytes addressed by SHA-256. Local disk by default
-// (disk_blob_store.h); an S3 cluster can implement the same interface. Where a blob's bytes sit
+// (disk_blob_store.h), or a bucket of an S3 cluster with a hot cache per node (s3_blob_store.h). Where a blob's bytes sit
 // (its own file, or a range of a pack file shared by small blobs) is a BlobLocation, which the
 // metadata store records next to the blob and hands back for reads.
 #include <chrono>
@@ -77,8 +77,9 @@ class BlobStore {
   virtual size_t clear_temp() = 0;
 
   // The staging area holds durable bytes that are not blobs yet (multipart parts).
-  // Makes `temp` durable there and returns its handle.
-  virtual std::string stage(TempBlob& temp) = 0;
+  // Makes `temp` durable there and returns its handle. `sha256` is the raw digest of its bytes
+  // (a remote store has the upload verified with it).
+  virtual std::string stage(TempBlob& temp, const std::string& sha256) = 0;
   // Opens staged bytes; nullptr when absent.
   virtual std::unique_ptr<BlobReader> open_staged(const std::string& handle) = 0;
   // Deletes staged bytes; absent bytes are not an error.

@@ -11,9 +11,11 @@
 #include <system_error>
 
 #include "blob/fault_injection.h"
+#include "blob/file_reader.h"
 #include "blob/file_ops.h"
 #include "blob/memory_blob.h"
 #include "blob/pack_format.h"
+#include "blob/temp_file.h"
 #include "util/digest.h"
 #include "util/hex.h"
 #include "util/random.h"
@@ -23,89 +25,6 @@ namespace herd {
 using file_ops::fail;
 using file_ops::fsync_dir;
 using file_ops::make_dir;
-
-namespace {
-
-class DiskTempBlob : public TempBlob {
- public:
-  explicit DiskTempBlob(const std::string& dir) {
-    path_ = dir + "/" + random_string(24, "abcdefghijklmnopqrstuvwxyz0123456789") + ".part";
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd_ < 0) fail("create " + path_);
-  }
-  ~DiskTempBlob() override {
-    if (fd_ >= 0) ::close(fd_);
-    if (!placed_) ::unlink(path_.c_str());
-  }
-  void write(const char* data, size_t len) override {
-    maybe_inject_fault(FaultPoint::kWrite);
-    while (len) {
-      ssize_t n = ::write(fd_, data, len);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        fail("write " + path_);
-      }
-      data += n;
-      len -= static_cast<size_t>(n);
-      written_ += n;
-    }
-    synced_ = false;
-    // Start writing large bodies back while they still arrive, so the final sync has little left.
-    if (written_ - writeback_from_ >= kWritebackChunk) {
-      ::sync_file_range(fd_, writeback_from_, written_ - writeback_from_, SYNC_FILE_RANGE_WRITE);
-      writeback_from_ = written_;
-    }
-  }
-  void sync() override {
-    if (synced_) return;
-    maybe_inject_fault(FaultPoint::kFsync);
-    if (::fdatasync(fd_) != 0) fail("fsync " + path_);
-    synced_ = true;
-  }
-  const std::string& path() const { return path_; }
-  bool placed() const { return placed_; }
-  // Records that the file was renamed to `path` and belongs to the store now.
-  void mark_placed(std::string path) {
-    path_ = std::move(path);
-    placed_ = true;
-  }
-
- private:
-  static constexpr off_t kWritebackChunk = 1 << 20;
-  std::string path_;
-  int fd_ = -1;
-  off_t written_ = 0;
-  off_t writeback_from_ = 0;  // bytes before this were handed to writeback already
-  bool synced_ = false;
-  bool placed_ = false;
-};
-
-// Reads with pread and sendfile with explicit offsets, so readers may share one descriptor. A
-// packed blob is the range [base, base + size) of its pack file.
-class DiskBlobReader : public BlobReader {
- public:
-  DiskBlobReader(std::shared_ptr<const OpenFile> file, int64_t base, int64_t size)
-      : file_(std::move(file)), base_(base), size_(size) {}
-  int64_t size() const override { return size_; }
-  size_t read(int64_t offset, char* buf, size_t len) override {
-    if (offset >= size_) return 0;
-    len = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(len), size_ - offset));
-    while (true) {
-      ssize_t n = ::pread(file_->fd, buf, len, base_ + offset);
-      if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EINTR) fail("read blob");
-    }
-  }
-  int fd() const override { return file_->fd; }
-  int64_t fd_offset() const override { return base_; }
-
- private:
-  std::shared_ptr<const OpenFile> file_;
-  int64_t base_;
-  int64_t size_;
-};
-
-}  // namespace
 
 namespace {
 
@@ -133,7 +52,7 @@ DiskBlobStore::DiskBlobStore(std::string root, int64_t max_pack_bytes)
   if (blobs_fd_ < 0) fail("open " + blobs_dir_);
 }
 
-std::unique_ptr<TempBlob> DiskBlobStore::create_temp() { return std::make_unique<DiskTempBlob>(tmp_dir_); }
+std::unique_ptr<TempBlob> DiskBlobStore::create_temp() { return std::make_unique<TempFile>(tmp_dir_); }
 
 DiskBlobStore::~DiskBlobStore() { ::close(blobs_fd_); }
 
@@ -153,7 +72,7 @@ std::string DiskBlobStore::ensure_shard(const std::string& hex) {
 }
 
 std::string DiskBlobStore::place_file(TempBlob& temp, const std::string& sha256) {
-  auto& t = dynamic_cast<DiskTempBlob&>(temp);
+  auto& t = dynamic_cast<TempFile&>(temp);
   t.sync();
   std::string hex = to_hex(sha256);
   std::string dir = ensure_shard(hex);
@@ -198,28 +117,6 @@ void DiskBlobStore::remove(const std::string& sha256, const BlobLocation& where)
 
 namespace {
 
-// Opens a file (relative to directory `dir_fd`, or AT_FDCWD) for reading; nullptr when it does
-// not exist.
-std::shared_ptr<const OpenFile> open_file(const std::string& path, int dir_fd = AT_FDCWD) {
-  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return nullptr;
-    fail("open " + path);
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    fail("stat " + path);
-  }
-  return std::make_shared<const OpenFile>(fd, st.st_size);
-}
-
-std::unique_ptr<BlobReader> reader_of(std::shared_ptr<const OpenFile> file) {
-  if (!file) return nullptr;
-  int64_t size = file->size;
-  return std::make_unique<DiskBlobReader>(std::move(file), 0, size);
-}
-
 // The descriptor cache key of pack `id` (blob keys are 32 raw bytes, so they never collide).
 std::string pack_cache_key(int64_t id) { return "pack:" + pack::file_name(id); }
 
@@ -256,7 +153,7 @@ std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256, const
     // Never serve another blob's bytes: the record must be the one asked for. (The cached size of
     // a pack still being written is stale, so the length is checked by the reads themselves.)
     if (!header || header->sha256 != sha256) return nullptr;
-    return std::make_unique<DiskBlobReader>(std::move(file), where.offset, static_cast<int64_t>(header->size));
+    return std::make_unique<FileReader>(std::move(file), where.offset, static_cast<int64_t>(header->size));
   }
   // Relative to the open blobs directory: the kernel walks three path components, not the
   // whole data directory path, on every public read.
@@ -274,8 +171,8 @@ std::unique_ptr<BlobReader> DiskBlobStore::open(const std::string& sha256, const
   return reader_of(std::move(file));
 }
 
-std::string DiskBlobStore::stage(TempBlob& temp) {
-  auto& t = dynamic_cast<DiskTempBlob&>(temp);
+std::string DiskBlobStore::stage(TempBlob& temp, const std::string&) {
+  auto& t = dynamic_cast<TempFile&>(temp);
   t.sync();
   std::string handle = random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789");
   std::string path = staging_dir_ + "/" + handle;
@@ -358,7 +255,7 @@ void DiskBlobStore::quarantine(const std::string& sha256, const BlobLocation& wh
     // The record stays in its (append-only) pack; keep a copy of its bytes for inspection.
     auto reader = open(sha256, where);
     if (!reader) return;
-    DiskTempBlob copy(tmp_dir_);
+    TempFile copy(tmp_dir_);
     std::vector<char> buf(1 << 20);
     for (int64_t off = 0; off < reader->size();) {
       size_t n = reader->read(off, buf.data(), buf.size());

@@ -31,7 +31,7 @@ class DiskBlobStore : public BlobStore {
   void remove(const std::string& sha256, const BlobLocation& where = {}) override;
   std::unique_ptr<BlobReader> open(const std::string& sha256, const BlobLocation& where = {}) override;
   size_t clear_temp() override;
-  std::string stage(TempBlob& temp) override;
+  std::string stage(TempBlob& temp, const std::string& sha256) override;
   std::unique_ptr<BlobReader> open_staged(const std::string& handle) override;
   void remove_staged(const std::string& handle) override;
   void for_each_blob(const std::function<void(const std::string&)>& fn,

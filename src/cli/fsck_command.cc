@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "pool/data_dir.h"
+#include "app/data_dir.h"
 #include "pool/fsck.h"
 
 namespace herd::cli {
@@ -21,7 +21,7 @@ void add_fsck_command(CLI::App& app, Common& common) {
   add_common_options(*cmd, common);
   cmd->callback([&] {
     Config c = common.load();
-    DataDir dir(c.data_dir, c.meta);
+    DataDir dir(c.data_dir, c.meta, c.blobs);
     FsckOptions options;
     options.repair = repair;
     options.stale_after = std::chrono::seconds(stale_after);

@@ -13,7 +13,7 @@
 #include "cli/commands.h"
 #include "http/blocking_pool.h"
 #include "http/server.h"
-#include "pool/data_dir.h"
+#include "app/data_dir.h"
 #include "s3/router.h"
 #include "web/public_router.h"
 
@@ -87,7 +87,7 @@ void raise_file_limit() {
 void serve(const Config& c) {
   spdlog::set_level(spdlog::level::from_str(c.log_level));
   raise_file_limit();
-  DataDir dir(c.data_dir, c.meta);
+  DataDir dir(c.data_dir, c.meta, c.blobs, DataDir::Use::kServer);
   if (!dir.lock_for_serving())
     throw std::runtime_error("another herd server is already running on " + c.data_dir);
   dir.pool().set_pack_threshold(c.pack_threshold);

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "pool/data_dir.h"
+#include "app/data_dir.h"
 
 namespace herd::cli {
 
@@ -28,7 +28,7 @@ void add_stats_command(CLI::App& app, Common& common) {
   add_common_options(*cmd, common);
   cmd->callback([&] {
     Config c = common.load();
-    DataDir dir(c.data_dir, c.meta);
+    DataDir dir(c.data_dir, c.meta, c.blobs);
     PoolStats s = dir.pool().meta().stats();
     // Pack files on disk, and how much of them referenced blobs use (the rest awaits compaction).
     int64_t packs = 0, pack_bytes = 0, pack_live_bytes = 0;

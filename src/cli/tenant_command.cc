@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "pool/data_dir.h"
+#include "app/data_dir.h"
 #include "pool/tenants.h"
 
 namespace herd::cli {
@@ -23,7 +23,7 @@ void add_tenant_commands(CLI::App& app, Common& common) {
   add_common_options(*create, common);
   create->callback([&] {
     Config c = common.load();
-    DataDir dir(c.data_dir, c.meta);
+    DataDir dir(c.data_dir, c.meta, c.blobs);
     Tenant t = create_tenant(dir.pool().meta(), name);
     if (json) {
       std::cout << nlohmann::json{{"name", t.name}, {"access_key", t.access_key}, {"secret_key", t.secret_key}}.dump()
@@ -39,7 +39,7 @@ void add_tenant_commands(CLI::App& app, Common& common) {
   add_common_options(*list, common);
   list->callback([&] {
     Config c = common.load();
-    DataDir dir(c.data_dir, c.meta);
+    DataDir dir(c.data_dir, c.meta, c.blobs);
     MetaStore& meta = dir.pool().meta();
     nlohmann::json out = nlohmann::json::array();
     for (const auto& t : meta.list_tenants()) {
@@ -56,7 +56,7 @@ void add_tenant_commands(CLI::App& app, Common& common) {
   add_common_options(*del, common);
   del->callback([&] {
     Config c = common.load();
-    DataDir dir(c.data_dir, c.meta);
+    DataDir dir(c.data_dir, c.meta, c.blobs);
     MetaStore& meta = dir.pool().meta();
     auto t = meta.tenant_by_name(name);
     if (!t) throw std::runtime_error("no tenant named '" + name + "'");

@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <set>
 #include <stdexcept>
 #include <toml++/toml.h>
@@ -74,6 +75,52 @@ void read_public(const toml::table& t, web::PublicOptions& p) {
   }
 }
 
+void read_blobs(const toml::table& t, BlobOptions& b) {
+  reject_unknown(t, "[blobs]", {"backend", "endpoint", "bucket", "region", "access_key", "secret_key", "cache_dir",
+                                "cache_bytes", "multipart_threshold", "part_size", "timeout_seconds"});
+  read(t, "blobs", "backend", b.backend);
+  read(t, "blobs", "endpoint", b.endpoint);
+  while (!b.endpoint.empty() && b.endpoint.back() == '/') b.endpoint.pop_back();
+  read(t, "blobs", "bucket", b.bucket);
+  read(t, "blobs", "region", b.region);
+  read(t, "blobs", "access_key", b.access_key);
+  read(t, "blobs", "secret_key", b.secret_key);
+  read(t, "blobs", "cache_dir", b.cache_dir);
+  read(t, "blobs", "cache_bytes", b.cache_bytes);
+  positive(b.cache_bytes, "[blobs] cache_bytes", 0);
+  read(t, "blobs", "multipart_threshold", b.multipart_threshold);
+  read(t, "blobs", "part_size", b.part_size);
+  positive(b.part_size, "[blobs] part_size", int64_t{5} << 20);  // S3's smallest part
+  positive(b.multipart_threshold, "[blobs] multipart_threshold", b.part_size);
+  read(t, "blobs", "timeout_seconds", b.timeout_seconds);
+  positive(b.timeout_seconds, "[blobs] timeout_seconds", 1);
+}
+
+void override_from_environment(Config& c) {
+  auto env = [](const char* name, std::string& out) {
+    if (const char* v = std::getenv(name); v && *v) out = v;
+  };
+  env("HERD_META_URL", c.meta.url);
+  env("HERD_BLOBS_ACCESS_KEY", c.blobs.access_key);
+  env("HERD_BLOBS_SECRET_KEY", c.blobs.secret_key);
+}
+
+void check_backends(const Config& c) {
+  if (c.meta.backend != "sqlite" && c.meta.backend != "postgres")
+    throw std::runtime_error("[meta] backend must be \"sqlite\" or \"postgres\"");
+  if (c.meta.backend == "postgres" && c.meta.url.empty())
+    throw std::runtime_error("[meta] backend \"postgres\" needs [meta] url (or $HERD_META_URL)");
+  const BlobOptions& b = c.blobs;
+  if (b.backend != "disk" && b.backend != "s3") throw std::runtime_error("[blobs] backend must be \"disk\" or \"s3\"");
+  if (b.backend != "s3") return;
+  if (b.endpoint.rfind("http://", 0) != 0 && b.endpoint.rfind("https://", 0) != 0)
+    throw std::runtime_error("[blobs] backend \"s3\" needs [blobs] endpoint = \"http(s)://host:port\"");
+  if (b.bucket.empty()) throw std::runtime_error("[blobs] backend \"s3\" needs [blobs] bucket");
+  if (b.access_key.empty() || b.secret_key.empty())
+    throw std::runtime_error("[blobs] backend \"s3\" needs access_key and secret_key (or $HERD_BLOBS_ACCESS_KEY, "
+                             "$HERD_BLOBS_SECRET_KEY)");
+}
+
 }  // namespace
 
 std::pair<std::string, uint16_t> parse_listen(const std::string& listen) {
@@ -89,16 +136,16 @@ std::pair<std::string, uint16_t> parse_listen(const std::string& listen) {
   return {host, static_cast<uint16_t>(port)};
 }
 
-Config load_config(const std::optional<std::string>& path) {
-  Config c;
-  if (!path) return c;
+namespace {
+
+void read_file(const std::string& file, Config& c) {
   toml::table root;
   try {
-    root = toml::parse_file(*path);
+    root = toml::parse_file(file);
   } catch (const toml::parse_error& e) {
-    throw std::runtime_error("cannot read config " + *path + ": " + std::string(e.description()));
+    throw std::runtime_error("cannot read config " + file + ": " + std::string(e.description()));
   }
-  reject_unknown(root, *path, {"server", "storage", "meta", "gc", "multipart", "public"});
+  reject_unknown(root, file, {"server", "storage", "meta", "blobs", "gc", "multipart", "public"});
   if (auto* s = root["server"].as_table()) {
     reject_unknown(*s, "[server]", {"listen", "threads", "blocking_threads", "log_level", "region", "base_domains",
                               "max_connections"});
@@ -142,16 +189,13 @@ Config load_config(const std::optional<std::string>& path) {
       throw std::runtime_error("[storage] pack_threshold must be at most 16777216 (16 MiB): packed bodies are held in memory");
   }
   if (auto* s = root["meta"].as_table()) {
-    reject_unknown(*s, "[meta]", {"backend", "postgres_url", "postgres_connections"});
+    reject_unknown(*s, "[meta]", {"backend", "url", "connections"});
     read(*s, "meta", "backend", c.meta.backend);
-    if (c.meta.backend != "sqlite" && c.meta.backend != "postgres")
-      throw std::runtime_error("[meta] backend must be \"sqlite\" or \"postgres\"");
-    read(*s, "meta", "postgres_url", c.meta.postgres_url);
-    if (c.meta.backend == "postgres" && c.meta.postgres_url.empty())
-      throw std::runtime_error("[meta] backend \"postgres\" needs [meta] postgres_url");
-    read(*s, "meta", "postgres_connections", c.meta.postgres_connections);
-    positive(c.meta.postgres_connections, "[meta] postgres_connections", 1);
+    read(*s, "meta", "url", c.meta.url);
+    read(*s, "meta", "connections", c.meta.connections);
+    positive(c.meta.connections, "[meta] connections", 1);
   }
+  if (auto* s = root["blobs"].as_table()) read_blobs(*s, c.blobs);
   if (auto* s = root["gc"].as_table()) {
     reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds"});
     read(*s, "gc", "grace_seconds", c.gc_grace_seconds);
@@ -169,6 +213,15 @@ Config load_config(const std::optional<std::string>& path) {
   if (auto* s = root["public"].as_table()) read_public(*s, c.s3.public_reads);
   parse_listen(c.listen);  // validate early
   if (!c.s3.public_reads.listen.empty()) parse_listen(c.s3.public_reads.listen);
+}
+
+}  // namespace
+
+Config load_config(const std::optional<std::string>& path) {
+  Config c;
+  if (path) read_file(*path, c);
+  override_from_environment(c);
+  check_backends(c);
   return c;
 }
 

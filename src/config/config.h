@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "blob/blob_options.h"
 #include "meta/meta_options.h"
 #include "s3/context.h"
 
@@ -13,6 +14,7 @@ namespace herd {
 struct Config {
   std::string data_dir = "herd-data";    // [storage] data_dir
   MetaOptions meta;                       // [meta]
+  BlobOptions blobs;                      // [blobs]
   std::string listen = "127.0.0.1:9000";  // [server] listen, HOST:PORT ([v6]:PORT for IPv6)
   int threads = 0;                        // [server] threads (I/O); 0 = one per CPU core
   int blocking_threads = 32;              // [server] blocking_threads: fsyncs and metadata commits
@@ -28,8 +30,10 @@ struct Config {
   bool operator==(const Config&) const = default;
 };
 
-// Reads `path` (when given) over the defaults. Throws std::runtime_error with a clear message
-// on a parse error, an unknown key or a value of the wrong type or range.
+// Reads `path` (when given) over the defaults, then the secrets the environment overrides
+// ($HERD_META_URL, $HERD_BLOBS_ACCESS_KEY, $HERD_BLOBS_SECRET_KEY). Throws std::runtime_error with
+// a clear message on a parse error, an unknown key, a value of the wrong type or range, or a
+// backend missing what it needs.
 Config load_config(const std::optional<std::string>& path);
 
 // Splits "HOST:PORT" / "[v6]:PORT". Throws std::runtime_error when malformed.

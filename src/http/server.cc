@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "http/beast_exchange.h"
+#include "util/unavailable.h"
 
 namespace herd::http {
 
@@ -121,9 +122,13 @@ asio::awaitable<void> Server::serve(tcp::socket socket) {
         break;
       }
       BeastExchange exchange(stream, buffer, parser, options_.io_timeout);
-      bool failed = false;
+      bool failed = false, unavailable = false;
       try {
         co_await handler_.handle(exchange);
+      } catch (const Unavailable& e) {
+        spdlog::warn("{} {}: {}", exchange.method(), exchange.target(), e.what());
+        if (exchange.responded()) throw;
+        failed = unavailable = true;
       } catch (const std::exception& e) {
         spdlog::error("{} {}: {}", exchange.method(), exchange.target(), e.what());
         if (exchange.responded()) throw;  // failed mid-response: the connection is unusable
@@ -131,8 +136,11 @@ asio::awaitable<void> Server::serve(tcp::socket socket) {
       }
       if (failed) {
         exchange.close_after();
+        // A backend that is down is the client's cue to retry later, not an internal error.
         Response response =
-            handler_.error_response(500, "InternalError", "We encountered an internal error. Please try again.");
+            unavailable ? handler_.error_response(503, "ServiceUnavailable", "Please reduce your request rate.")
+                        : handler_.error_response(500, "InternalError", "We encountered an internal error. Please try again.");
+        if (unavailable) response.headers.emplace_back("Retry-After", "1");
         co_await exchange.respond(response);
       }
       if (!exchange.keep_alive()) break;

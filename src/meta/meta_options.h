@@ -9,11 +9,11 @@ namespace herd {
 struct MetaOptions {
   // [meta] backend: "sqlite" (the embedded default: <data_dir>/herd.db) or "postgres".
   std::string backend = "sqlite";
-  // [meta] postgres_url: a libpq connection string or postgresql:// URL. libpq's own environment
-  // (PGPASSWORD, PGPASSFILE, PGSSLMODE, …) applies, so a password need not be in the file.
-  std::string postgres_url;
-  // [meta] postgres_connections: connections each Herd process keeps open at most.
-  int64_t postgres_connections = 16;
+  // [meta] url (or $HERD_META_URL): a libpq connection string or postgresql:// URL. libpq's own
+  // environment (PGPASSWORD, PGPASSFILE, PGSSLMODE, …) applies too.
+  std::string url;
+  // [meta] connections: connections each Herd process keeps open at most.
+  int64_t connections = 16;
   bool operator==(const MetaOptions&) const = default;
 };
 

@@ -10,9 +10,9 @@ namespace herd {
 std::unique_ptr<MetaStore> open_meta_store(const MetaOptions& options, const std::string& data_dir) {
   if (options.backend == "sqlite") return std::make_unique<SqliteMetaStore>(data_dir + "/herd.db");
   if (options.backend == "postgres") {
-    if (options.postgres_url.empty()) throw std::runtime_error("[meta] backend \"postgres\" needs [meta] postgres_url");
-    return std::make_unique<PostgresMetaStore>(options.postgres_url,
-                                               static_cast<size_t>(options.postgres_connections));
+    if (options.url.empty()) throw std::runtime_error("[meta] backend \"postgres\" needs [meta] url");
+    return std::make_unique<PostgresMetaStore>(options.url,
+                                               static_cast<size_t>(options.connections));
   }
   throw std::runtime_error("[meta] backend must be \"sqlite\" or \"postgres\", not \"" + options.backend + "\"");
 }

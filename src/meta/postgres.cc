@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "util/hex.h"
+#include "util/unavailable.h"
 
 namespace herd::pg {
 
@@ -17,6 +18,10 @@ Result check(PGconn* conn, PGresult* r) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  // A lost connection or a server shutting down: the database is unavailable, not the request wrong.
+  std::string_view code = state ? state : "";
+  if (PQstatus(conn) == CONNECTION_BAD || code.starts_with("08") || code.starts_with("57P0"))
+    throw Unavailable("postgresql unavailable: " + message);
   throw Error(state ? state : "", "postgresql: " + message);
 }
 
@@ -58,7 +63,7 @@ Connection::Connection(const std::string& conninfo) : conn_(PQconnectdb(conninfo
     std::string message = conn_ ? PQerrorMessage(conn_) : "out of memory";
     while (!message.empty() && message.back() == '\n') message.pop_back();
     PQfinish(conn_);
-    throw Error("", "cannot connect to PostgreSQL: " + message);
+    throw Unavailable("cannot connect to PostgreSQL: " + message);
   }
   // Herd's SQL needs these whatever the server's defaults: bytewise text, UTF-8, hex bytea.
   exec("SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; SET client_min_messages = 'warning'");

@@ -21,7 +21,7 @@ class PostgresMetaStore : public MetaStore {
  public:
   // Connects with `conninfo` (a libpq connection string or URL), creates or migrates the schema
   // (in the connection's search_path), and keeps at most `max_connections` connections open.
-  // Throws pg::Error with a clear message when the database cannot be reached.
+  // Throws Unavailable (util/unavailable.h) with a clear message when the database cannot be reached.
   PostgresMetaStore(std::string conninfo, size_t max_connections);
   ~PostgresMetaStore() override;
 

@@ -117,7 +117,7 @@ void Pool::sync_unless_duplicate(Upload& upload) {
 }
 
 void Pool::add_part(Upload& upload, PartRecord part) {
-  part.staged = blobs_.stage(upload.temp());
+  part.staged = blobs_.stage(upload.temp(), upload.sha256());
   part.size = upload.size();
   part.modified_ms = now_ms();
   std::optional<std::string> replaced;

@@ -393,7 +393,7 @@ class HerdServer:
         if META == "postgres":
             self.pg = PostgresSchema()
             _SCHEMAS[self.data] = self.pg
-            meta = '\n[meta]\nbackend = "postgres"\npostgres_url = "%s"\npostgres_connections = 8\n' % self.pg.conninfo
+            meta = '\n[meta]\nbackend = "postgres"\nurl = "%s"\nconnections = 8\n' % self.pg.conninfo
             config_text = (config_text or "") + meta
             meta_path = os.path.join(self.root, "meta.toml")
             with open(meta_path, "w") as f:

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "meta/errors.h"
-#include "pool/data_dir.h"
+#include "app/data_dir.h"
 #include "util/clock.h"
 #include "util/digest.h"
 #include "util/hex.h"

@@ -17,7 +17,7 @@
 #include "blob/pack_format.h"
 #include "meta/sqlite.h"
 #include "meta/sqlite_meta_store.h"
-#include "pool/data_dir.h"
+#include "app/data_dir.h"
 #include "pool/fsck.h"
 #include "util/digest.h"
 #include "util/hex.h"

@@ -23,7 +23,7 @@
 
 #include "blob/disk_blob_store.h"
 #include "meta/sqlite.h"
-#include "pool/data_dir.h"
+#include "app/data_dir.h"
 #include "pool/upload.h"
 #include "util/clock.h"
 #include "util/digest.h"

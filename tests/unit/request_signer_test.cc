@@ -1,10 +1,10 @@
 // herd bench's client-side signer against the AWS S3 documentation's SigV4 examples
 // (sig-v4-header-based-auth: GET Object and PUT Object).
-#include "bench/request_signer.h"
+#include "s3client/request_signer.h"
 
 #include <gtest/gtest.h>
 
-namespace herd::bench {
+namespace herd::s3client {
 namespace {
 
 const Credentials kDocCredentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "us-east-1"};
@@ -44,4 +44,4 @@ TEST(RequestSigner, QueryAndRegionChangeTheSignature) {
 }
 
 }  // namespace
-}  // namespace herd::bench
+}  // namespace herd::s3client

@@ -1,8 +1,8 @@
-#include "bench/request_signer.h"
+#include "s3client/request_signer.h"
 
 #include <algorithm>
 
-namespace herd::bench {
+namespace herd::s3client {
 
 SignedHeaders sign_request(const std::string& method, const std::string& host, const std::string& path,
                            const sigv4::Pairs& query, const sigv4::Pairs& extra_headers,
@@ -27,4 +27,4 @@ SignedHeaders sign_request(const std::string& method, const std::string& host, c
           amz_date, payload_sha256};
 }
 
-}  // namespace herd::bench
+}  // namespace herd::s3client

@@ -1,11 +1,11 @@
 #pragma once
-// Client-side SigV4 (Authorization header) for `herd bench`, built on the same canonical-request
-// code the server verifies with (s3/sigv4.h).
+// Client-side SigV4 (Authorization header) for `herd bench` and the S3 blob backend, built on the
+// same canonical-request code the server verifies with (s3/sigv4.h). Pure functions; thread-safe.
 #include <string>
 
 #include "s3/sigv4.h"
 
-namespace herd::bench {
+namespace herd::s3client {
 
 struct Credentials {
   std::string access_key;
@@ -28,4 +28,4 @@ SignedHeaders sign_request(const std::string& method, const std::string& host, c
                            const std::string& payload_sha256, const Credentials& credentials,
                            const std::string& amz_date);
 
-}  // namespace herd::bench
+}  // namespace herd::s3client

@@ -1,4 +1,4 @@
-#include "pool/data_dir.h"
+#include "app/data_dir.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -9,11 +9,13 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "blob/disk_blob_store.h"
+#include "blob/s3_blob_store.h"
 #include "meta/open_meta_store.h"
 
 namespace herd {
 
-DataDir::DataDir(const std::string& path, const MetaOptions& meta) : path_(path) {
+DataDir::DataDir(const std::string& path, const MetaOptions& meta, const BlobOptions& blobs, Use use) : path_(path) {
   ::umask(077);  // everything Herd creates (database, WAL, blobs) is owner-only
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
     throw std::runtime_error("cannot create data directory " + path + ": " + std::strerror(errno));
@@ -21,7 +23,8 @@ DataDir::DataDir(const std::string& path, const MetaOptions& meta) : path_(path)
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw std::runtime_error("data directory " + path + " is not a directory");
   meta_ = open_meta_store(meta, path);
-  blobs_ = std::make_unique<DiskBlobStore>(path);
+  if (blobs.backend == "s3") blobs_ = std::make_unique<S3BlobStore>(blobs, path, use == Use::kServer);
+  else blobs_ = std::make_unique<DiskBlobStore>(path);
   pool_ = std::make_unique<Pool>(*meta_, *blobs_);
 }
 
