@@ -91,6 +91,7 @@ void serve(const Config& c) {
   if (!dir.lock_for_serving())
     throw std::runtime_error("another herd server is already running on " + c.data_dir);
   dir.pool().set_pack_threshold(c.pack_threshold);
+  dir.pool().watch_other_nodes();
   if (size_t n = dir.pool().blobs().clear_temp()) spdlog::info("removed {} unfinished upload(s) left by a crash", n);
 
   auto [host, port] = parse_listen(c.listen);

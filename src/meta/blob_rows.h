@@ -22,9 +22,10 @@ class BlobRows {
   // Blob rows with sha256 > `after` in order, at most `limit`.
   virtual std::vector<BlobRecord> list_blobs(const std::string& after, size_t limit) = 0;
   // Rows GC may claim, at most `limit`: live at zero references since `zero_cutoff_ms` or
-  // earlier, pending since `pending_cutoff_ms` or earlier (abandoned placements), and every row
-  // already being deleted (a pass that stopped half-way).
-  virtual std::vector<BlobRecord> gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms, size_t limit) = 0;
+  // earlier, pending since `pending_cutoff_ms` or earlier (abandoned placements), and deleting
+  // since `claim_cutoff_ms` or earlier (claims of a pass that died or gave up).
+  virtual std::vector<BlobRecord> gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms,
+                                                int64_t claim_cutoff_ms, size_t limit) = 0;
 
   // --- packs
   // Live bytes and blobs of every pack holding referenced blobs (packs absent here hold none).

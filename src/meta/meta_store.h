@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "meta/blob_rows.h"
+#include "meta/changes.h"
 #include "meta/bucket_rows.h"
 #include "meta/check_rows.h"
 #include "meta/errors.h"
@@ -32,6 +33,11 @@ class MetaStore : public TenantRows,
   virtual std::unique_ptr<WriteTxn> write(bool durable) = 0;
   // Pool-wide counters, consistent with each other.
   virtual PoolStats stats() = 0;
+  // Reports, through `handler`, the changes other processes commit to cached rows until the
+  // returned watch is destroyed. A store one server owns alone (SQLite: one server per data
+  // directory) has nothing to report and returns nullptr; the caches' short TTLs bound what
+  // one-shot commands change behind it.
+  virtual std::unique_ptr<ChangeWatch> watch_changes(MetaChangeHandler handler) { return nullptr; }
 };
 
 }  // namespace herd

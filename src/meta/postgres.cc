@@ -1,5 +1,7 @@
 #include "meta/postgres.h"
 
+#include <poll.h>
+
 #include <charconv>
 #include <vector>
 
@@ -70,6 +72,24 @@ Connection::Connection(const std::string& conninfo) : conn_(PQconnectdb(conninfo
 }
 
 Connection::~Connection() { PQfinish(conn_); }
+
+std::vector<std::string> Connection::notifications(std::chrono::milliseconds timeout) {
+  std::vector<std::string> out;
+  auto drain = [&] {
+    if (PQconsumeInput(conn_) == 0) throw Unavailable(std::string("postgresql notifications: ") + PQerrorMessage(conn_));
+    while (PGnotify* n = PQnotifies(conn_)) {
+      out.emplace_back(n->extra);
+      PQfreemem(n);
+    }
+  };
+  drain();  // some may have arrived with an earlier reply
+  if (!out.empty()) return out;
+  pollfd p{PQsocket(conn_), POLLIN, 0};
+  if (p.fd < 0) throw Unavailable("postgresql notifications: the connection is closed");
+  int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  if (ready > 0) drain();
+  return out;
+}
 
 std::string Connection::exec(const std::string& sql) {
   Result r = check(conn_, PQexec(conn_, sql.c_str()));

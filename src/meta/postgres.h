@@ -3,6 +3,9 @@
 // SQLSTATE. Statements are prepared once per connection and reused.
 #include <libpq-fe.h>
 
+#include <chrono>
+#include <vector>
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -60,7 +63,8 @@ class Result {
 // One connection. Not thread-safe: use from one thread at a time.
 class Connection {
  public:
-  // Connects with a libpq connection string ("host=… dbname=…" or "postgresql://…"). Throws Error.
+  // Connects with a libpq connection string ("host=… dbname=…" or "postgresql://…"). Throws
+  // Unavailable when the server cannot be reached.
   explicit Connection(const std::string& conninfo);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -74,6 +78,9 @@ class Connection {
   Result query(const std::string& sql, std::initializer_list<Param> params = {});
   // True while the connection is usable and no transaction is open on it (so it can be reused).
   bool reusable() const;
+  // Waits up to `timeout` for notifications on the channels this connection LISTENs to; returns
+  // their payloads (none on timeout). Throws Unavailable when the connection is lost.
+  std::vector<std::string> notifications(std::chrono::milliseconds timeout);
 
  private:
   PGconn* conn_;

@@ -144,7 +144,12 @@ PostgresMetaStore::PostgresMetaStore(std::string conninfo, size_t max_connection
     throw pg::Error("", "the PostgreSQL database has Herd schema version " + version.text(0, 0) +
                             ", newer than this herd understands (" + std::to_string(kSchemaVersion) + ")");
   }
+  channel_ = "herd_changes_" + c->query("SELECT current_schema()").text(0, 0);
   tx.commit();
+}
+
+void PostgresMetaStore::publish(pg::Connection& c, const std::vector<MetaChange>& changes) {
+  for (const auto& change : changes) c.query("SELECT pg_notify($1, $2)", {param(channel_), param(encode_change(change))});
 }
 
 PostgresMetaStore::~PostgresMetaStore() = default;
@@ -260,6 +265,7 @@ bool PostgresMetaStore::delete_bucket(int64_t bucket_id) {
     if (!c->query(sql, {param(bucket_id)}).empty()) return false;
   c->query("DELETE FROM completed_multiparts WHERE bucket_id = $1", {param(bucket_id)});
   c->query("DELETE FROM buckets WHERE id = $1", {param(bucket_id)});
+  publish(*c, {{MetaChange::Kind::kBucket, bucket_id, ""}});
   tx.commit();
   return true;
 }
@@ -268,6 +274,7 @@ void PostgresMetaStore::set_bucket_acl(int64_t bucket_id, const std::string& acl
   Lease c(*this);
   Writing tx(*c);
   c->query("UPDATE buckets SET acl = $1 WHERE id = $2", {param(acl), param(bucket_id)});
+  publish(*c, {{MetaChange::Kind::kBucket, bucket_id, ""}});
   tx.commit();
 }
 
@@ -310,6 +317,7 @@ bool PostgresMetaStore::set_object_acl(int64_t bucket_id, const std::string& key
   Writing tx(*c);
   auto r = c->query("UPDATE objects SET acl = $1 WHERE bucket_id = $2 AND key = $3",
                     {param(acl), param(bucket_id), bytea(key)});
+  publish(*c, {{MetaChange::Kind::kObject, bucket_id, key}});
   tx.commit();
   return r.affected() > 0;
 }

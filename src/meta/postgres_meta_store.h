@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "meta/changes.h"
 #include "meta/meta_store.h"
 #include "meta/postgres.h"
 
@@ -27,6 +28,10 @@ class PostgresMetaStore : public MetaStore {
 
   std::unique_ptr<WriteTxn> write(bool durable) override;
   PoolStats stats() override;
+  // Every process on the database NOTIFYs the changes it commits (inside the same transaction)
+  // on a channel named after the schema; a watch LISTENs on a connection of its own, and reports
+  // kEverything whenever that connection dropped (then reconnects, once a second).
+  std::unique_ptr<ChangeWatch> watch_changes(MetaChangeHandler handler) override;
 
   bool create_tenant(Tenant& tenant) override;
   std::optional<Tenant> tenant_by_access_key(const std::string& access_key) override;
@@ -64,7 +69,8 @@ class PostgresMetaStore : public MetaStore {
   std::optional<BlobRecord> get_blob(const std::string& sha256) override;
   std::optional<BlobLocation> blob_location(const std::string& sha256) override;
   std::vector<BlobRecord> list_blobs(const std::string& after, size_t limit) override;
-  std::vector<BlobRecord> gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms, size_t limit) override;
+  std::vector<BlobRecord> gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms, int64_t claim_cutoff_ms,
+                                        size_t limit) override;
   std::vector<PackUsage> pack_usage() override;
   std::vector<PackedBlob> packed_blobs(int64_t pack) override;
   void relocate_blobs(const std::vector<std::pair<PackedBlob, BlobLocation>>& moves) override;
@@ -98,11 +104,15 @@ class PostgresMetaStore : public MetaStore {
     explicit Writing(pg::Connection& c);
   };
 
+  // Queues `changes` for the other processes' watches; delivered when c's transaction commits.
+  void publish(pg::Connection& c, const std::vector<MetaChange>& changes);
+
   // delete_multipart's work inside the caller's write transaction.
   static std::vector<std::string> delete_multipart_locked(pg::Connection& c, const std::string& upload_id);
 
   std::string conninfo_;
   size_t max_connections_;
+  std::string channel_;  // the NOTIFY channel of this schema
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<pg::Connection>> idle_;

@@ -34,12 +34,13 @@ std::vector<BlobRecord> PostgresMetaStore::list_blobs(const std::string& after, 
 }
 
 std::vector<BlobRecord> PostgresMetaStore::gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms,
-                                                         size_t limit) {
+                                                         int64_t claim_cutoff_ms, size_t limit) {
   Lease c(*this);
   auto r = c->query(std::string(kBlobColumns) +
                         "WHERE (refcount = 0 AND state = 1 AND zero_since_ms <= $1) OR "
-                        "(state = 0 AND state_ms <= $2) OR state = 2 LIMIT $3",
-                    {param(zero_cutoff_ms), param(pending_cutoff_ms), param(static_cast<int64_t>(limit))});
+                        "(state = 0 AND state_ms <= $2) OR (state = 2 AND state_ms <= $3) LIMIT $4",
+                    {param(zero_cutoff_ms), param(pending_cutoff_ms), param(claim_cutoff_ms),
+                     param(static_cast<int64_t>(limit))});
   std::vector<BlobRecord> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_blob(r, i));
   return out;

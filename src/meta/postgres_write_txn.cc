@@ -8,7 +8,7 @@ namespace herd {
 using pg::bytea;
 using pg::param;
 
-PostgresWriteTxn::PostgresWriteTxn(PostgresMetaStore& store, bool durable) : conn_(store) {
+PostgresWriteTxn::PostgresWriteTxn(PostgresMetaStore& store, bool durable) : store_(store), conn_(store) {
   tx_ = std::make_unique<PostgresMetaStore::Writing>(*conn_);
   if (!durable) conn_->exec("SET LOCAL synchronous_commit = off");
 }
@@ -64,6 +64,7 @@ bool PostgresWriteTxn::bucket_exists(int64_t bucket_id) {
 std::optional<std::string> PostgresWriteTxn::write_object(const ObjectRecord& o) {
   if (!bucket_exists(o.bucket_id)) throw NoSuchBucketError();
   std::optional<std::string> previous;
+  changes_.push_back({MetaChange::Kind::kObject, o.bucket_id, o.key});
   auto old = conn_->query("SELECT sha256 FROM objects WHERE bucket_id = $1 AND key = $2",
                           {param(o.bucket_id), bytea(o.key)});
   if (!old.empty()) previous = old.bytes(0, 0);
@@ -88,11 +89,13 @@ std::optional<std::string> PostgresWriteTxn::delete_object(int64_t bucket_id, co
   auto r = conn_->query("DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING sha256",
                         {param(bucket_id), bytea(key)});
   if (r.empty()) return std::nullopt;
+  changes_.push_back({MetaChange::Kind::kObject, bucket_id, key});
   return r.bytes(0, 0);
 }
 
 WriteTxn::DeletedTenant PostgresWriteTxn::delete_tenant(int64_t tenant_id) {
   DeletedTenant out;
+  changes_.push_back({MetaChange::Kind::kEverything, 0, ""});  // its keys, buckets and objects
   const std::string buckets = "(SELECT id FROM buckets WHERE tenant_id = $1)";
   auto staged = conn_->query(
       "DELETE FROM multipart_parts WHERE upload_id IN (SELECT upload_id FROM multipart_uploads WHERE bucket_id IN " +
@@ -129,6 +132,9 @@ void PostgresWriteTxn::end_entry(bool keep) {
   conn_->exec("RELEASE SAVEPOINT entry");
 }
 
-void PostgresWriteTxn::commit() { tx_->commit(); }
+void PostgresWriteTxn::commit() {
+  store_.publish(*conn_, changes_);
+  tx_->commit();
+}
 
 }  // namespace herd

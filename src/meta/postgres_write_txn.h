@@ -3,6 +3,7 @@
 // write lock (an advisory lock every Herd process on the database takes), so it excludes every
 // other writer until it ends. A non-durable one commits with synchronous_commit off.
 #include <memory>
+#include <vector>
 
 #include "meta/postgres_meta_store.h"
 #include "meta/write_txn.h"
@@ -32,8 +33,10 @@ class PostgresWriteTxn : public WriteTxn {
   void commit() override;
 
  private:
+  PostgresMetaStore& store_;
   PostgresMetaStore::Lease conn_;
   std::unique_ptr<PostgresMetaStore::Writing> tx_;
+  std::vector<MetaChange> changes_;  // published to the other nodes with the commit
 };
 
 }  // namespace herd

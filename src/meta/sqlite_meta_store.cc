@@ -349,12 +349,13 @@ bool SqliteMetaStore::blob_is_live(const std::string& sha256) {
   return s->step();
 }
 
-std::vector<BlobRecord> SqliteMetaStore::gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms, size_t limit) {
+std::vector<BlobRecord> SqliteMetaStore::gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms,
+                                                       int64_t claim_cutoff_ms, size_t limit) {
   Lease c(*this);
   sqlite::Use s(c->prepare(std::string(sqlite_rows::kBlobColumns) +
                            "WHERE (refcount = 0 AND state = 1 AND zero_since_ms <= ?1) OR "
-                           "(state = 0 AND state_ms <= ?2) OR state = 2 LIMIT ?3"));
-  s->bind(1, zero_cutoff_ms).bind(2, pending_cutoff_ms).bind(3, static_cast<int64_t>(limit));
+                           "(state = 0 AND state_ms <= ?2) OR (state = 2 AND state_ms <= ?3) LIMIT ?4"));
+  s->bind(1, zero_cutoff_ms).bind(2, pending_cutoff_ms).bind(3, claim_cutoff_ms).bind(4, static_cast<int64_t>(limit));
   std::vector<BlobRecord> out;
   while (s->step()) out.push_back(sqlite_rows::read_blob(*s));
   return out;

@@ -57,7 +57,8 @@ class SqliteMetaStore : public MetaStore {
   std::optional<BlobRecord> get_blob(const std::string& sha256) override;
   std::optional<BlobLocation> blob_location(const std::string& sha256) override;
   std::vector<BlobRecord> list_blobs(const std::string& after, size_t limit) override;
-  std::vector<BlobRecord> gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms, size_t limit) override;
+  std::vector<BlobRecord> gc_candidates(int64_t zero_cutoff_ms, int64_t pending_cutoff_ms, int64_t claim_cutoff_ms,
+                                        size_t limit) override;
   std::vector<PackUsage> pack_usage() override;
   std::vector<PackedBlob> packed_blobs(int64_t pack) override;
   void relocate_blobs(const std::vector<std::pair<PackedBlob, BlobLocation>>& moves) override;

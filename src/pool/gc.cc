@@ -15,12 +15,17 @@ namespace herd {
 namespace {
 
 constexpr size_t kBatch = 256;
+// A GC claim (a row marked deleting) is a lease: its pass deletes bytes only while the claim is
+// younger than half of it, and another pass (on any node) takes a claim over only once it is
+// older than all of it. So two passes never delete the same bytes, and a claim whose pass died
+// is taken over after kClaimLease.
+constexpr int64_t kClaimLeaseMs = 10 * 60 * 1000;
 
 // Whether GC may claim the row now (the same test as MetaStore::gc_candidates, made again under
 // the row lock).
-bool claimable(const BlobRecord& row, int64_t zero_cutoff, int64_t pending_cutoff) {
+bool claimable(const BlobRecord& row, int64_t zero_cutoff, int64_t pending_cutoff, int64_t claim_cutoff) {
   switch (row.state) {
-    case BlobState::kDeleting: return true;  // claimed by a pass that stopped half-way
+    case BlobState::kDeleting: return row.state_ms <= claim_cutoff;  // its pass died or gave up
     case BlobState::kPending: return row.state_ms <= pending_cutoff;
     case BlobState::kLive: return row.refcount == 0 && row.zero_since_ms <= zero_cutoff;
   }
@@ -31,54 +36,67 @@ bool claimable(const BlobRecord& row, int64_t zero_cutoff, int64_t pending_cutof
 
 GcReport Pool::gc(int64_t grace_ms) {
   GcReport report;
-  const int64_t now = now_ms();
-  const int64_t zero_cutoff = now - grace_ms;
-  const int64_t pending_cutoff =
-      now - std::chrono::duration_cast<std::chrono::milliseconds>(ObjectCommits::kPendingTimeout).count();
   std::set<std::string> failed;  // bytes that could not be deleted in this pass (retried next pass)
   while (true) {
-    auto candidates = meta_.gc_candidates(zero_cutoff, pending_cutoff, kBatch + failed.size());
+    const int64_t now = now_ms();
+    const int64_t zero_cutoff = now - grace_ms;
+    const int64_t pending_cutoff =
+        now - std::chrono::duration_cast<std::chrono::milliseconds>(ObjectCommits::kPendingTimeout).count();
+    const int64_t claim_cutoff = now - kClaimLeaseMs;
+    auto candidates = meta_.gc_candidates(zero_cutoff, pending_cutoff, claim_cutoff, kBatch + failed.size());
     std::erase_if(candidates, [&](const BlobRecord& b) { return failed.count(b.sha256) > 0; });
     if (candidates.empty()) break;
 
-    // 1. Claim, durably: from here on no upload trusts or revives these rows; one that meets them
-    //    waits until they are gone and places its bytes anew.
+    // 1. Claim, durably, stamped with this pass's time: from here on no upload trusts or revives
+    //    these rows (one that meets them waits until they are gone and places its bytes anew),
+    //    and no other pass takes them for kClaimLease.
     std::vector<BlobRecord> claimed;
     {
       auto txn = meta_.write(true);
       for (const auto& c : candidates) {
         auto row = txn->lock_blob(c.sha256);
-        if (!row || !claimable(*row, zero_cutoff, pending_cutoff)) continue;  // referenced again, or gone
-        if (row->state != BlobState::kDeleting) txn->set_blob_state(row->sha256, BlobState::kDeleting, now);
+        if (!row || !claimable(*row, zero_cutoff, pending_cutoff, claim_cutoff)) continue;  // referenced again, or gone
+        txn->set_blob_state(row->sha256, BlobState::kDeleting, now);
         claimed.push_back(*row);
       }
       txn->commit();
     }
     // 2. Delete the bytes, outside any transaction (packed bytes stay as dead space until their
-    //    pack is compacted).
-    std::vector<const BlobRecord*> gone;
+    //    pack is compacted), while the claim is young.
+    std::vector<const BlobRecord*> gone, given_up;
     for (const auto& row : claimed) {
+      if (now_ms() - now > kClaimLeaseMs / 2) {
+        given_up.push_back(&row);
+        continue;
+      }
       try {
         blobs_.remove(row.sha256, row.location);
         gone.push_back(&row);
       } catch (const std::exception& e) {
         spdlog::warn("gc: could not delete blob {}: {}", to_hex(row.sha256), e.what());
-        failed.insert(row.sha256);
+        given_up.push_back(&row);
       }
     }
-    // 3. Forget the rows. Not durable: a row this loses stays `deleting`, and the next pass
-    //    deletes (nothing) and forgets it again.
+    // 3. Forget the rows still under this pass's claim, and release the claims it gave up (any
+    //    pass may take them at once). Not durable: a row this loses stays claimed, and a pass
+    //    takes it over after kClaimLease, deletes (nothing) and forgets it.
     {
       auto txn = meta_.write(false);
       for (const BlobRecord* row : gone) {
         auto now_row = txn->lock_blob(row->sha256);
-        if (!now_row || now_row->state != BlobState::kDeleting) continue;
+        if (!now_row || now_row->state != BlobState::kDeleting || now_row->state_ms != now) continue;
         txn->delete_blob(row->sha256);
         // Rows being placed (pending) never counted as stored blobs.
         if (row->state != BlobState::kPending) {
           ++report.blobs_removed;
           report.bytes_freed += row->size;
         }
+      }
+      for (const BlobRecord* row : given_up) {
+        failed.insert(row->sha256);
+        auto now_row = txn->lock_blob(row->sha256);
+        if (now_row && now_row->state == BlobState::kDeleting && now_row->state_ms == now)
+          txn->set_blob_state(row->sha256, BlobState::kDeleting, 0);
       }
       txn->commit();
     }

@@ -70,4 +70,11 @@ void ObjectCache::invalidate_bucket(int64_t bucket_id) {
   std::erase_if(objects_, [&](const auto& kv) { return kv.first.starts_with(prefix); });
 }
 
+void ObjectCache::clear() {
+  std::lock_guard lock(mu_);
+  ++epoch_;
+  buckets_.clear();
+  objects_.clear();
+}
+
 }  // namespace herd

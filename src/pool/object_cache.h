@@ -31,6 +31,8 @@ class ObjectCache {
   void invalidate_object(int64_t bucket_id, const std::string& key);
   // Forgets the bucket and everything cached under it.
   void invalidate_bucket(int64_t bucket_id);
+  // Forgets everything.
+  void clear();
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -15,6 +15,19 @@ std::unique_ptr<Upload> Pool::begin_upload(int64_t max_size, bool may_pack) {
   return std::make_unique<Upload>(blobs_, max_size, may_pack ? pack_threshold_.load() : 0, lanes_.get());
 }
 
+void Pool::watch_other_nodes() {
+  watch_ = meta_.watch_changes([this](const MetaChange& change) {
+    switch (change.kind) {
+      case MetaChange::Kind::kObject: cache_.invalidate_object(change.bucket_id, change.key); break;
+      case MetaChange::Kind::kBucket: cache_.invalidate_bucket(change.bucket_id); break;
+      case MetaChange::Kind::kEverything:
+        cache_.clear();
+        tenants_.invalidate();
+        break;
+    }
+  });
+}
+
 std::unique_ptr<BlobReader> Pool::open_blob(const ObjectRecord& object) {
   if (auto reader = blobs_.open(object.sha256, object.location)) return reader;
   // Compaction may have moved the bytes since `object` was read (or cached): look again.

@@ -42,6 +42,10 @@ class Pool {
 
   // Tenants by access key, for authentication (see TenantCache).
   TenantCache& tenants() { return tenants_; }
+  // From now on, keeps the caches coherent with what other nodes commit, as the metadata store
+  // reports it (MetaStore::watch_changes): read-after-write across nodes. The server calls it
+  // once; one-shot commands need not.
+  void watch_other_nodes();
   // Cached lookups for anonymous public reads (see ObjectCache).
   std::optional<Bucket> cached_bucket(const std::string& name);
   std::optional<ObjectRecord> cached_object(int64_t bucket_id, const std::string& key);
@@ -135,6 +139,7 @@ class Pool {
   std::unique_ptr<HashLanes> lanes_;  // started by the first upload
   ObjectCache cache_{10000, std::chrono::seconds(2)};
   TenantCache tenants_{meta_, 10000, std::chrono::seconds(5)};
+  std::unique_ptr<ChangeWatch> watch_;  // last: stops before the caches it updates go
 };
 
 }  // namespace herd

@@ -53,9 +53,22 @@ STARTUP_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 CLI_TIMEOUT = 60.0
 # HERD_TEST_META=postgres runs every server on PostgreSQL metadata: each in a schema of its own in
-# the test database whose libpq connection string is in the file $HERD_TEST_POSTGRES (ctest
-# starts that server with scripts/test-postgres.sh). Default: SQLite in the data directory.
+# the test database whose libpq connection string is in $HERD_TEST_SERVERS/postgres/conninfo.
+# HERD_TEST_BLOBS=s3 keeps every server's blobs in a bucket of its own on the test Ceph RGW
+# ($HERD_TEST_SERVERS/rgw). ctest starts both (scripts/test-postgres.sh, scripts/test-rgw.sh).
+# Defaults: SQLite and local disk in the data directory.
 META = os.environ.get("HERD_TEST_META", "sqlite")
+BLOBS = os.environ.get("HERD_TEST_BLOBS", "disk")
+
+
+def test_server_state(name):
+    """The state directory of test server `name` ("postgres", "rgw") that ctest started."""
+    root = os.environ.get("HERD_TEST_SERVERS")
+    if not root:
+        raise RuntimeError("HERD_TEST_META=postgres / HERD_TEST_BLOBS=s3 need HERD_TEST_SERVERS (the directory "
+                           "scripts/test-postgres.sh and scripts/test-rgw.sh start their servers in)")
+    return os.path.join(root, name)
+
 
 Tenant = collections.namedtuple("Tenant", "name access_key secret_key")
 
@@ -336,11 +349,7 @@ class PostgresSchema:
     """A fresh schema in the test PostgreSQL database, for one server's metadata."""
 
     def __init__(self):
-        path = os.environ.get("HERD_TEST_POSTGRES")
-        if not path:
-            raise RuntimeError("HERD_TEST_META=postgres needs HERD_TEST_POSTGRES (a file with a libpq "
-                               "connection string; scripts/test-postgres.sh start writes one)")
-        with open(path) as f:
+        with open(os.path.join(test_server_state("postgres"), "conninfo")) as f:
             self.server = f.read().strip()
         self.name = "it_%d_%s" % (os.getpid(), os.urandom(4).hex())
         self.psql("CREATE SCHEMA %s" % self.name)
@@ -355,6 +364,63 @@ class PostgresSchema:
 
     def drop(self):
         self.psql("DROP SCHEMA IF EXISTS %s CASCADE" % self.name)
+
+
+class RgwBucket:
+    """A fresh bucket on the test Ceph RGW, for one pool's blobs."""
+
+    def __init__(self):
+        state = test_server_state("rgw")
+
+        def read(name):
+            with open(os.path.join(state, name)) as f:
+                return f.read().strip()
+        self.endpoint, self.access_key, self.secret_key = read("endpoint"), read("access_key"), read("secret_key")
+        self.name = "herd-it-%d-%s" % (os.getpid(), os.urandom(4).hex())
+        self.s3 = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
+                               aws_secret_access_key=self.secret_key, region_name="us-east-1",
+                               config=Config(s3={"addressing_style": "path"}))
+        self.s3.create_bucket(Bucket=self.name)
+
+    def keys(self, prefix=""):
+        out = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix):
+            out.extend(o["Key"] for o in page.get("Contents", []))
+        return sorted(out)
+
+    def config(self):
+        return ('\n[blobs]\nbackend = "s3"\nendpoint = "%s"\nbucket = "%s"\naccess_key = "%s"\nsecret_key = "%s"\n'
+                'timeout_seconds = 10\n' % (self.endpoint, self.name, self.access_key, self.secret_key))
+
+    def drop(self):
+        for key in self.keys():
+            self.s3.delete_object(Bucket=self.name, Key=key)
+        self.s3.delete_bucket(Bucket=self.name)
+
+
+class Backends:
+    """The metadata and blob backends one pool's nodes share: per HERD_TEST_META/HERD_TEST_BLOBS,
+    a PostgreSQL schema and an RGW bucket of its own, or nothing (SQLite and disk live in each
+    data directory)."""
+
+    def __init__(self, meta=None, blobs=None):
+        self.pg = PostgresSchema() if (meta or META) == "postgres" else None
+        self.rgw = RgwBucket() if (blobs or BLOBS) == "s3" else None
+        self.users = 0  # servers using them; dropped when the last is cleaned up
+
+    def config(self):
+        text = ""
+        if self.pg:
+            text += '\n[meta]\nbackend = "postgres"\nurl = "%s"\nconnections = 8\n' % self.pg.conninfo
+        if self.rgw:
+            text += self.rgw.config()
+        return text
+
+    def drop(self):
+        if self.pg:
+            self.pg.drop()
+        if self.rgw:
+            self.rgw.drop()
 
 
 # Data directory -> its PostgreSQL schema, for the servers running with HERD_TEST_META=postgres.
@@ -380,7 +446,9 @@ def packed_blobs(data_dir):
 class HerdServer:
     """One `herd serve` process on its own temporary data directory."""
 
-    def __init__(self, config_text=None):
+    def __init__(self, config_text=None, share_with=None, meta=None, blobs=None):
+        """`share_with`: another HerdServer whose backends (PostgreSQL schema, RGW bucket) this one
+        uses too, as a second node of the same pool; `meta`/`blobs` override HERD_TEST_META/BLOBS."""
         self.root = tempfile.mkdtemp(prefix="herd-it-")
         self.data = os.path.join(self.root, "data")
         os.mkdir(self.data)
@@ -388,17 +456,19 @@ class HerdServer:
         os.mkdir(self.work)
         self.log_path = os.path.join(self.root, "server.log")
         self.config_path = None
-        self.cli_config = []  # what every CLI call adds, to reach the same metadata
-        self.pg = None
-        if META == "postgres":
-            self.pg = PostgresSchema()
+        self.cli_config = []  # what every CLI call adds, to reach the same backends
+        self.backends = share_with.backends if share_with else Backends(meta, blobs)
+        self.backends.users += 1
+        self.pg = self.backends.pg
+        if self.pg is not None:
             _SCHEMAS[self.data] = self.pg
-            meta = '\n[meta]\nbackend = "postgres"\nurl = "%s"\nconnections = 8\n' % self.pg.conninfo
-            config_text = (config_text or "") + meta
-            meta_path = os.path.join(self.root, "meta.toml")
-            with open(meta_path, "w") as f:
-                f.write(meta)
-            self.cli_config = ["--config", meta_path]
+        shared = self.backends.config()
+        if shared:
+            config_text = (config_text or "") + shared
+            backends_path = os.path.join(self.root, "backends.toml")
+            with open(backends_path, "w") as f:
+                f.write(shared)
+            self.cli_config = ["--config", backends_path]
         if config_text is not None:
             self.config_path = os.path.join(self.root, "herd.toml")
             with open(self.config_path, "w") as f:
@@ -475,9 +545,10 @@ class HerdServer:
             print("HERD_KEEP: keeping %s" % self.root)
             return
         shutil.rmtree(self.root, ignore_errors=True)
-        if self.pg is not None:
-            self.pg.drop()
-            _SCHEMAS.pop(self.data, None)
+        _SCHEMAS.pop(self.data, None)
+        self.backends.users -= 1
+        if self.backends.users == 0:
+            self.backends.drop()
 
     def log_tail(self, n=60):
         try:
@@ -514,7 +585,9 @@ class HerdServer:
         return sorted(row[0] for row in packed_blobs(self.data))
 
     def blob_names(self):
-        """Hex digests of every stored blob: files and packed."""
+        """Hex digests of every stored blob: files and packed, or the keys of the RGW bucket."""
+        if self.backends.rgw is not None:
+            return sorted(k[len("blobs/"):] for k in self.backends.rgw.keys("blobs/"))
         return sorted([os.path.basename(p) for p in self.blob_files()] + self.packed_blob_names())
 
     def tmp_files(self):

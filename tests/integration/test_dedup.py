@@ -63,11 +63,12 @@ class CrossTenantDedupTest(DedupTestBase):
             self.a.put_object(Bucket="alice-media", Key="photos/%02d.jpg" % i, Body=data)
             self.b.put_object(Bucket="bob-stuff", Key="backup/copy-of-%d" % i, Body=data)
 
-        packed = sum(n for n in SIZES if n <= PACK_THRESHOLD)
+        # Packs are the disk store's: the S3 blob store keeps every blob as an object of its own.
+        packed = sum(n for n in SIZES if n <= PACK_THRESHOLD) if h.BLOBS == "disk" else 0
         stats = self.assertStats(objects=20, blobs=10, logical_bytes=2 * total, physical_bytes=total,
                                  pack_live_bytes=packed)
         self.assertGreaterEqual(stats["pack_bytes"], packed)  # plus a 48-byte header per record
-        self.assertGreaterEqual(stats["packs"], 1)
+        self.assertGreaterEqual(stats["packs"], 1 if packed else 0)
         self.assertIsInstance(stats.get("dedup_ratio"), (float, int))
         self.assertAlmostEqual(float(stats["dedup_ratio"]), 2.0, places=2)
         self.assertEqual(len(self.server.blob_names()), 10)
@@ -262,6 +263,7 @@ class PackCompactionTest(DedupTestBase):
     rewrites a pack that is mostly dead space and deletes it, and the server goes on serving
     the survivors from their new place, ranges included."""
 
+    @unittest.skipIf(h.BLOBS != "disk", "packs are the disk blob store's")
     def test_gc_compacts_packs_while_serving(self):
         rng = random.Random(7)
         bodies = {"k%02d" % i: rng.randbytes(2000 + 97 * i) for i in range(12)}

@@ -1,9 +1,9 @@
 #pragma once
 // Test support: the blob backends the contract suite runs against, each opened fresh per test.
 // "disk": a DiskBlobStore in the test's scratch directory. "s3": an S3BlobStore on the Ceph RGW
-// that scripts/test-rgw.sh started, whose state directory is $HERD_TEST_RGW (endpoint,
+// that scripts/test-rgw.sh started, whose state directory is $HERD_TEST_SERVERS/rgw (endpoint,
 // access_key, secret_key, bucket files), with its local tmp and cache in the scratch directory.
-// Without $HERD_TEST_RGW (the runner started by hand) the s3 tests are skipped; with it, a
+// Without $HERD_TEST_SERVERS (the runner started by hand) the s3 tests are skipped; with it, a
 // backend that cannot be reached fails them.
 #include <cstdlib>
 #include <fstream>
@@ -20,15 +20,16 @@ namespace herd::testing_support {
 
 inline const std::vector<std::string> kBlobBackends = {"disk", "s3"};
 
-// The test RGW's [blobs] options, or nullopt without $HERD_TEST_RGW.
+// The test RGW's [blobs] options, or nullopt without $HERD_TEST_SERVERS.
 inline std::optional<BlobOptions> test_rgw_options() {
-  const char* dir = std::getenv("HERD_TEST_RGW");
-  if (!dir || !*dir) return std::nullopt;
+  const char* servers = std::getenv("HERD_TEST_SERVERS");
+  if (!servers || !*servers) return std::nullopt;
+  const std::string dir = std::string(servers) + "/rgw";
   auto read = [&](const char* name) {
-    std::ifstream in(std::string(dir) + "/" + name);
+    std::ifstream in(dir + "/" + name);
     std::string v;
     if (!std::getline(in, v) || v.empty())
-      throw std::runtime_error(std::string("HERD_TEST_RGW has no ") + name + ": " + dir);
+      throw std::runtime_error("the test RGW's state has no " + std::string(name) + ": " + dir);
     return v;
   };
   BlobOptions o;
@@ -49,7 +50,7 @@ class BlobBackend {
     if (name_ == "s3") rgw_ = test_rgw_options();
   }
   bool available() const { return name_ != "s3" || rgw_.has_value(); }
-  std::string why_unavailable() const { return "HERD_TEST_RGW is not set (ctest starts a test RGW)"; }
+  std::string why_unavailable() const { return "HERD_TEST_SERVERS is not set (ctest starts the test servers)"; }
   // A store (another node's, with its own local directory, when `node` differs) on this backend.
   std::unique_ptr<BlobStore> open(const std::string& node = "a") const {
     std::string local = scratch_ + "/" + node;

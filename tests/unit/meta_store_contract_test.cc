@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -100,7 +101,7 @@ class MetaStoreContract : public ::testing::TestWithParam<std::string> {
   // Blobs GC may take (ignoring abandoned placements).
   std::vector<std::string> candidates(int64_t zero_cutoff, size_t limit) {
     std::vector<std::string> out;
-    for (const auto& b : meta_.gc_candidates(zero_cutoff, 0, limit)) out.push_back(b.sha256);
+    for (const auto& b : meta_.gc_candidates(zero_cutoff, 0, 0, limit)) out.push_back(b.sha256);
     return out;
   }
 
@@ -444,6 +445,7 @@ TEST_P(MetaStoreContract, AFailedRemovalLeavesTheBlobClaimedAndAnUploadWaitsForI
   auto row = meta_.get_blob(sha256("bytes"));
   ASSERT_TRUE(row);
   EXPECT_EQ(row->state, BlobState::kDeleting);  // claimed: retried by the next pass
+  EXPECT_EQ(row->state_ms, 0) << "the failed pass released its claim";
   EXPECT_EQ(meta_.stats().reclaimable_blobs, 1);
   EXPECT_EQ(candidates(0, 10).size(), 1u);  // whatever the cutoff
 
@@ -490,6 +492,61 @@ TEST_P(MetaStoreContract, AnAbandonedPlacementIsCollectedAfterThePendingTimeout)
   put(b, "k", "orphan");  // and an upload of those bytes completes the row
   EXPECT_EQ(meta_.get_blob(sha)->state, BlobState::kLive);
   expect_refcounts_consistent();
+}
+
+TEST_P(MetaStoreContract, AClaimOfAnotherLivePassIsLeftAloneUntilItsLeaseEnds) {
+  // Another GC pass (on another node) claimed the blob a moment ago and is deleting it.
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "bytes");
+  ASSERT_TRUE(remove(b, "k"));
+  const std::string sha = sha256("bytes");
+  auto claim = [&](int64_t at) {
+    auto txn = meta_.write(true);
+    txn->lock_blob(sha);
+    txn->set_blob_state(sha, BlobState::kDeleting, at);
+    txn->commit();
+  };
+  claim(now_ms());
+  EXPECT_EQ(pool_.gc(0).blobs_removed, 0);
+  EXPECT_NE(blobs_.open(sha), nullptr) << "the other pass's claim is not taken over";
+  EXPECT_EQ(meta_.get_blob(sha)->state, BlobState::kDeleting);
+  // That pass died 11 minutes ago: its claim is taken over and the blob collected.
+  claim(now_ms() - 11 * 60 * 1000);
+  EXPECT_EQ(pool_.gc(0).blobs_removed, 1);
+  EXPECT_FALSE(meta_.get_blob(sha));
+  EXPECT_EQ(blobs_.open(sha), nullptr);
+}
+
+TEST_P(MetaStoreContract, AnotherProcessSeesCommittedChangesWhenTheStoreIsShared) {
+  std::vector<MetaChange> seen;
+  std::mutex mu;
+  auto watch = meta_.watch_changes([&](const MetaChange& c) {
+    std::lock_guard lock(mu);
+    seen.push_back(c);
+  });
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ(watch, nullptr) << "one server per SQLite database: nothing to watch";
+    return;
+  }
+  ASSERT_NE(watch, nullptr);
+  auto other_meta = backend_.open();  // another node's connection to the same database
+  ObjectCommits other(*other_meta, blobs_);
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  auto temp = blobs_.create_temp();
+  temp->write("x", 1);
+  other.commit_one(record(b, std::string("k\0ey", 4), "x"), *temp);
+  other_meta->set_bucket_acl(b, "public-read");
+  auto has = [&](MetaChange::Kind kind, const std::string& key) {
+    std::lock_guard lock(mu);
+    for (const auto& c : seen)
+      if (c.kind == kind && c.bucket_id == b && c.key == key) return true;
+    return false;
+  };
+  for (int i = 0; i < 100 && !(has(MetaChange::Kind::kObject, std::string("k\0ey", 4)) &&
+                               has(MetaChange::Kind::kBucket, "")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(has(MetaChange::Kind::kObject, std::string("k\0ey", 4)));
+  EXPECT_TRUE(has(MetaChange::Kind::kBucket, ""));
 }
 
 // --- listing
