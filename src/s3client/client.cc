@@ -24,6 +24,7 @@ namespace {
 constexpr const char* kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 constexpr int kAttempts = 3;
 constexpr size_t kMaxErrorBody = 64 * 1024;
+constexpr size_t kMaxReplyBody = 16 << 20;  // a listing page of 1000 keys is about 300 KiB
 
 std::string amz_date_now() {
   std::time_t t = std::time(nullptr);
@@ -100,7 +101,16 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
     }
     return n;
   }
-  if (t->reply->body.size() < kMaxErrorBody) t->reply->body.append(data, std::min(n, kMaxErrorBody));
+  // Kept in full for a successful reply (an XML document to parse), in part for an error.
+  size_t cap = status / 100 == 2 ? kMaxReplyBody : kMaxErrorBody;
+  if (t->reply->body.size() + n > cap) {
+    if (status / 100 == 2) {
+      t->failure = std::make_exception_ptr(std::runtime_error("blob backend reply too large"));
+      return 0;
+    }
+    return n;
+  }
+  t->reply->body.append(data, n);
   return n;
 }
 
