@@ -32,6 +32,27 @@ DataDir::~DataDir() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
+GcReport DataDir::gc(int64_t grace_ms, int64_t claim_lease_ms) {
+  if (pool_->meta().shared_by_nodes()) return pool_->gc(grace_ms, claim_lease_ms);
+  std::string lock_path = path_ + "/gc.lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      ::close(fd);
+      throw std::runtime_error("cannot lock " + lock_path + ": " + std::strerror(errno));
+    }
+  }
+  try {
+    GcReport r = pool_->gc(grace_ms, 0);
+    ::close(fd);  // releases the lock
+    return r;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
 bool DataDir::lock_for_serving() {
   std::string lock_path = path_ + "/serve.lock";
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

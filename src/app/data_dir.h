@@ -29,6 +29,11 @@ class DataDir {
   const std::string& path() const { return path_; }
   // Takes an exclusive lock so only one server runs on this directory; false when held.
   bool lock_for_serving();
+  // One garbage collection pass (Pool::gc). On metadata only this directory's processes use
+  // (SQLite) passes take turns (a lock file, gc.lock), so each runs alone and finishes at once
+  // what a crashed pass left; on shared metadata (PostgreSQL) passes of several nodes run side by
+  // side, their claims leases of `claim_lease_ms`. Blocks while another pass holds the lock.
+  GcReport gc(int64_t grace_ms, int64_t claim_lease_ms);
 
  private:
   std::string path_;

@@ -73,6 +73,9 @@ class BlobStore {
   // Opens the blob for reading; nullptr when its bytes are absent (or the pack record at `where`
   // is not this blob's).
   virtual std::unique_ptr<BlobReader> open(const std::string& sha256, const BlobLocation& where = {}) = 0;
+  // True when open() may wait on the network (a cache miss of a remote store): callers on an I/O
+  // thread then run it on the blocking pool (BlockingPool::run_if).
+  virtual bool opens_may_block() const { return false; }
   // Deletes leftover temporary files (from crashes). Only call while no upload is running.
   virtual size_t clear_temp() = 0;
 

@@ -15,7 +15,7 @@ void add_gc_command(CLI::App& app, Common& common) {
   cmd->callback([&] {
     Config c = common.load();
     DataDir dir(c.data_dir, c.meta, c.blobs);
-    GcReport r = dir.pool().gc(grace.value_or(c.gc_grace_seconds) * 1000);
+    GcReport r = dir.gc(grace.value_or(c.gc_grace_seconds) * 1000, c.gc_claim_lease_seconds * 1000);
     std::cout << "gc: removed " << r.blobs_removed << " blob(s), freed " << r.bytes_freed << " bytes; deleted "
               << r.packs_removed << " pack(s), moving " << r.blobs_repacked << " live blob(s)\n";
   });

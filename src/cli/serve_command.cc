@@ -25,9 +25,11 @@ namespace {
 // uploads, forgets completed ones older than their retention, then runs Pool::gc.
 class BackgroundGc {
  public:
-  BackgroundGc(Pool& pool, const Config& c)
-      : pool_(pool),
+  BackgroundGc(DataDir& dir, const Config& c)
+      : dir_(dir),
+        pool_(dir.pool()),
         grace_ms_(c.gc_grace_seconds * 1000),
+        claim_lease_ms_(c.gc_claim_lease_seconds * 1000),
         multipart_max_age_ms_(c.multipart_max_age_seconds * 1000),
         completed_retention_ms_(c.multipart_completed_retention_seconds * 1000),
         interval_(c.gc_interval_seconds) {
@@ -44,7 +46,7 @@ class BackgroundGc {
 
  private:
   // A first pass at once finishes deletions a crash interrupted (uploads of those bytes wait for
-  // them), then one every interval.
+  // them; on metadata shared by nodes, once their claims' lease is over), then one every interval.
   void run() {
     std::unique_lock lock(mu_);
     for (bool first = true; first || !cv_.wait_for(lock, interval_, [this] { return stop_; }); first = false) {
@@ -54,7 +56,7 @@ class BackgroundGc {
           spdlog::info("aborted {} abandoned multipart upload(s)", n);
         if (int64_t n = pool_.forget_completed_multiparts(completed_retention_ms_))
           spdlog::debug("forgot {} completed multipart upload(s)", n);
-        GcReport r = pool_.gc(grace_ms_);
+        GcReport r = dir_.gc(grace_ms_, claim_lease_ms_);
         if (r.blobs_removed || r.packs_removed)
           spdlog::info("gc: removed {} blob(s), freed {} bytes; deleted {} pack(s), moving {} live blob(s)",
                        r.blobs_removed, r.bytes_freed, r.packs_removed, r.blobs_repacked);
@@ -65,8 +67,10 @@ class BackgroundGc {
     }
   }
 
+  DataDir& dir_;
   Pool& pool_;
   int64_t grace_ms_;
+  int64_t claim_lease_ms_;
   int64_t multipart_max_age_ms_;
   int64_t completed_retention_ms_;
   std::chrono::seconds interval_;
@@ -107,7 +111,7 @@ void serve(const Config& c) {
   http::Server server(io, options, router);
   server.start();
   // The public endpoint, when configured: anonymous reads only.
-  web::PublicRouter public_router(dir.pool(), c.s3.public_reads);
+  web::PublicRouter public_router(dir.pool(), blocking, c.s3.public_reads);
   std::unique_ptr<http::Server> public_server;
   if (!c.s3.public_reads.listen.empty()) {
     http::ServerOptions public_options = options;
@@ -121,7 +125,7 @@ void serve(const Config& c) {
     spdlog::info("signal {}: shutting down", sig);
     io.stop();
   });
-  BackgroundGc gc(dir.pool(), c);
+  BackgroundGc gc(dir, c);
   spdlog::info("herd {} listening on http://{}:{} (data: {}, {} threads)", HERD_VERSION,
                host.find(':') != std::string::npos ? "[" + host + "]" : host, server.port(), c.data_dir, threads);
 

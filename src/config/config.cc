@@ -197,7 +197,9 @@ void read_file(const std::string& file, Config& c) {
   }
   if (auto* s = root["blobs"].as_table()) read_blobs(*s, c.blobs);
   if (auto* s = root["gc"].as_table()) {
-    reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds"});
+    reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds", "claim_lease_seconds"});
+    read(*s, "gc", "claim_lease_seconds", c.gc_claim_lease_seconds);
+    positive(c.gc_claim_lease_seconds, "[gc] claim_lease_seconds", 1);
     read(*s, "gc", "grace_seconds", c.gc_grace_seconds);
     read(*s, "gc", "interval_seconds", c.gc_interval_seconds);
     positive(c.gc_grace_seconds, "[gc] grace_seconds", 0);

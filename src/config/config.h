@@ -24,6 +24,9 @@ struct Config {
   int64_t pack_threshold = 256 * 1024;    // [storage] pack_threshold: PUT bodies up to this are packed; 0 = never
   int64_t gc_grace_seconds = 3600;        // [gc] grace_seconds: unreferenced this long before removal
   int64_t gc_interval_seconds = 600;      // [gc] interval_seconds: background GC period while serving
+  // [gc] claim_lease_seconds: with metadata shared by nodes, a GC claim another pass may take over
+  // after this long (longer than any blob deletion may take)
+  int64_t gc_claim_lease_seconds = 600;
   int64_t multipart_max_age_seconds = 86400;  // [multipart] abandon_after_seconds: unfinished uploads older are aborted
   // [multipart] completed_retention_seconds: a retried Complete answers as the first one did for this long
   int64_t multipart_completed_retention_seconds = 86400;

@@ -38,6 +38,9 @@ class MetaStore : public TenantRows,
   // directory) has nothing to report and returns nullptr; the caches' short TTLs bound what
   // one-shot commands change behind it.
   virtual std::unique_ptr<ChangeWatch> watch_changes(MetaChangeHandler handler) { return nullptr; }
+  // True when processes on other machines may use the store at once (PostgreSQL); false when
+  // all its users share one data directory (SQLite).
+  virtual bool shared_by_nodes() const { return false; }
 };
 
 }  // namespace herd

@@ -32,6 +32,7 @@ class PostgresMetaStore : public MetaStore {
   // on a channel named after the schema; a watch LISTENs on a connection of its own, and reports
   // kEverything whenever that connection dropped (then reconnects, once a second).
   std::unique_ptr<ChangeWatch> watch_changes(MetaChangeHandler handler) override;
+  bool shared_by_nodes() const override { return true; }
 
   bool create_tenant(Tenant& tenant) override;
   std::optional<Tenant> tenant_by_access_key(const std::string& access_key) override;

@@ -15,12 +15,6 @@ namespace herd {
 namespace {
 
 constexpr size_t kBatch = 256;
-// A GC claim (a row marked deleting) is a lease: its pass deletes bytes only while the claim is
-// younger than half of it, and another pass (on any node) takes a claim over only once it is
-// older than all of it. So two passes never delete the same bytes, and a claim whose pass died
-// is taken over after kClaimLease.
-constexpr int64_t kClaimLeaseMs = 10 * 60 * 1000;
-
 // Whether GC may claim the row now (the same test as MetaStore::gc_candidates, made again under
 // the row lock).
 bool claimable(const BlobRecord& row, int64_t zero_cutoff, int64_t pending_cutoff, int64_t claim_cutoff) {
@@ -34,7 +28,13 @@ bool claimable(const BlobRecord& row, int64_t zero_cutoff, int64_t pending_cutof
 
 }  // namespace
 
-GcReport Pool::gc(int64_t grace_ms) {
+GcReport Pool::gc(int64_t grace_ms, int64_t claim_lease_ms) {
+  // A claim (a row marked deleting, stamped with its pass's time) is a lease when passes may run
+  // side by side: its pass deletes bytes only while the claim is younger than half of it, and
+  // another pass takes a claim over only once it is older than all of it, so two passes never
+  // delete the same bytes. A pass that runs alone (claim_lease_ms 0) takes every claim over: all
+  // are left by passes that died.
+  const bool alone = claim_lease_ms == 0;
   GcReport report;
   std::set<std::string> failed;  // bytes that could not be deleted in this pass (retried next pass)
   while (true) {
@@ -42,14 +42,14 @@ GcReport Pool::gc(int64_t grace_ms) {
     const int64_t zero_cutoff = now - grace_ms;
     const int64_t pending_cutoff =
         now - std::chrono::duration_cast<std::chrono::milliseconds>(ObjectCommits::kPendingTimeout).count();
-    const int64_t claim_cutoff = now - kClaimLeaseMs;
+    const int64_t claim_cutoff = alone ? now : now - claim_lease_ms;
     auto candidates = meta_.gc_candidates(zero_cutoff, pending_cutoff, claim_cutoff, kBatch + failed.size());
     std::erase_if(candidates, [&](const BlobRecord& b) { return failed.count(b.sha256) > 0; });
     if (candidates.empty()) break;
 
     // 1. Claim, durably, stamped with this pass's time: from here on no upload trusts or revives
     //    these rows (one that meets them waits until they are gone and places its bytes anew),
-    //    and no other pass takes them for kClaimLease.
+    //    and no other pass takes them during the lease.
     std::vector<BlobRecord> claimed;
     {
       auto txn = meta_.write(true);
@@ -65,7 +65,7 @@ GcReport Pool::gc(int64_t grace_ms) {
     //    pack is compacted), while the claim is young.
     std::vector<const BlobRecord*> gone, given_up;
     for (const auto& row : claimed) {
-      if (now_ms() - now > kClaimLeaseMs / 2) {
+      if (!alone && now_ms() - now > claim_lease_ms / 2) {
         given_up.push_back(&row);
         continue;
       }
@@ -79,7 +79,7 @@ GcReport Pool::gc(int64_t grace_ms) {
     }
     // 3. Forget the rows still under this pass's claim, and release the claims it gave up (any
     //    pass may take them at once). Not durable: a row this loses stays claimed, and a pass
-    //    takes it over after kClaimLease, deletes (nothing) and forgets it.
+    //    takes it over after the lease, deletes (nothing) and forgets it.
     {
       auto txn = meta_.write(false);
       for (const BlobRecord* row : gone) {

@@ -97,8 +97,10 @@ class Pool {
   // abandoned for ObjectCommits::kPendingTimeout, and deletions a crash interrupted), then
   // compacts packs that are at least half dead space (their live blobs move to the current pack).
   // Each blob is claimed (durably marked deleting) before its bytes go, then forgotten, so an
-  // upload of the same bytes meanwhile waits and places them again (pool/gc.cc).
-  GcReport gc(int64_t grace_ms);
+  // upload of the same bytes meanwhile waits and places them again (pool/gc.cc). With
+  // `claim_lease_ms` > 0 passes may run side by side (several nodes): claims are leases of that
+  // length. With 0 the caller guarantees this pass runs alone on the metadata (DataDir::gc).
+  GcReport gc(int64_t grace_ms, int64_t claim_lease_ms = 0);
 
   // --- multipart uploads
   // Makes a finished part upload durable in the staging area and records it (replacing a part

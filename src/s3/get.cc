@@ -61,7 +61,7 @@ Op get_object(Context& ctx) {
     case ConditionResult::kProceed: break;
   }
 
-  auto blob = ctx.pool.open_blob(*object);
+  auto blob = co_await ctx.blocking.run_if(ctx.pool.blobs().opens_may_block(), [&] { return ctx.pool.open_blob(*object); });
   if (!blob || blob->size() != object->size) throw internal_error();  // invariant broken: never serve wrong bytes
 
   int64_t offset = 0, length = object->size;

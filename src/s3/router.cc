@@ -72,10 +72,10 @@ using Operation = Op (*)(Context&);
 // (see web/public_read.h).
 Op anonymous_read(Context& ctx) {
   if (ctx.bucket == "blobs") {
-    co_await web::serve_blob(ctx.ex, ctx.pool, ctx.key);
+    co_await web::serve_blob(ctx.ex, ctx.pool, ctx.blocking, ctx.key);
     co_return;
   }
-  co_await web::serve_public_object(ctx.ex, ctx.pool, ctx.options.public_reads, ctx.bucket, ctx.key);
+  co_await web::serve_public_object(ctx.ex, ctx.pool, ctx.blocking, ctx.options.public_reads, ctx.bucket, ctx.key);
 }
 
 // Picks the operation for a parsed, authenticated request (path style), or throws.

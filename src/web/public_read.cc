@@ -14,8 +14,8 @@ namespace herd::web {
 namespace {
 
 // Sends `object`'s bytes with `h` (its representation headers): conditions, then Range.
-boost::asio::awaitable<void> send(http::Exchange& ex, Pool& pool, const ObjectRecord& object, std::string etag,
-                                  http::Headers h) {
+boost::asio::awaitable<void> send(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking, const ObjectRecord& object,
+                                  std::string etag, http::Headers h) {
   h.emplace_back("Access-Control-Allow-Origin", "*");
   apply_content_policy(h);
   switch (s3::evaluate_conditions(s3::conditions_of(ex), etag, object.modified_ms / 1000)) {
@@ -30,7 +30,7 @@ boost::asio::awaitable<void> send(http::Exchange& ex, Pool& pool, const ObjectRe
     }
     case s3::ConditionResult::kProceed: break;
   }
-  auto blob = pool.open_blob(object);
+  auto blob = co_await blocking.run_if(pool.blobs().opens_may_block(), [&] { return pool.open_blob(object); });
   if (!blob || blob->size() != object.size) throw s3::internal_error();
   int64_t offset = 0, length = object.size;
   unsigned status = 200;
@@ -65,8 +65,9 @@ std::string blob_path(const ObjectRecord& object) {
   return path + ext;
 }
 
-boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool, const PublicOptions& options,
-                                                 const std::string& bucket_name, const std::string& key) {
+boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
+                                                 const PublicOptions& options, const std::string& bucket_name,
+                                                 const std::string& key) {
   auto bucket = pool.cached_bucket(bucket_name);
   if (!bucket) throw s3::no_such_bucket();  // bucket names are global and discoverable anyway
   if (key.empty()) throw s3::access_denied();  // no listings here (the S3 endpoint has them)
@@ -83,10 +84,11 @@ boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool,
   }
   http::Headers h;
   s3::append_object_headers(*object, h);
-  co_await send(ex, pool, *object, object->etag, std::move(h));
+  co_await send(ex, pool, blocking, *object, object->etag, std::move(h));
 }
 
-boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, const std::string& name) {
+boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
+                                        const std::string& name) {
   std::string hex = name.substr(0, name.find('.'));
   auto sha = is_lower_hex(hex, 64) ? from_hex(hex) : std::nullopt;
   if (!sha) throw s3::no_such_key();
@@ -98,7 +100,7 @@ boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, const st
                   {"ETag", "\"" + hex + "\""},
                   {"Last-Modified", format_http_date(object->modified_ms / 1000)},
                   {"Accept-Ranges", "bytes"}};
-  co_await send(ex, pool, *object, hex, std::move(h));
+  co_await send(ex, pool, blocking, *object, hex, std::move(h));
 }
 
 }  // namespace herd::web

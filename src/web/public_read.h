@@ -2,11 +2,13 @@
 // Anonymous reads: an object whose own ACL is public-read (a bucket's ACL never makes objects
 // readable), and content-addressed blob URLs (/blobs/<sha256>[.ext]) for blobs that at least one
 // public object references.
-// Shared by the S3 endpoint (unsigned GET/HEAD) and the public endpoint.
+// Shared by the S3 endpoint (unsigned GET/HEAD) and the public endpoint. Blob opens that may wait
+// on a remote store run on `blocking`.
 #include <boost/asio/awaitable.hpp>
 
 #include <string>
 
+#include "http/blocking_pool.h"
 #include "http/exchange.h"
 #include "pool/pool.h"
 #include "web/public_options.h"
@@ -17,12 +19,14 @@ namespace herd::web {
 // 403 AccessDenied for private objects and for missing keys in buckets not listable by anyone
 // (indistinguishable), 404 NoSuchKey for missing keys in a listable one (s3/access.h); or, in
 // redirect mode, a redirect to the blob URL. Throws s3::Error.
-boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool, const PublicOptions& options,
-                                                 const std::string& bucket, const std::string& key);
+boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
+                                                 const PublicOptions& options, const std::string& bucket,
+                                                 const std::string& key);
 
 // Serves /blobs/<sha256 hex>[.ext]: immutable, cacheable forever, strong ETag. 404 unless some
 // public object references the blob. Throws s3::Error.
-boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, const std::string& path_after_blobs);
+boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
+                                        const std::string& path_after_blobs);
 
 // The blob URL path of an object: /blobs/<sha256 hex> plus the key's extension when it is short
 // and plain (e.g. ".jpg"), so CDNs and browsers see a familiar name.

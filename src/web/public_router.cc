@@ -60,7 +60,7 @@ boost::asio::awaitable<void> PublicRouter::route(http::Exchange& ex) {
   constexpr std::string_view kBlobs = "/blobs/";
   if (path->starts_with(kBlobs)) {
     std::string name = path->substr(kBlobs.size());
-    co_await serve_blob(ex, pool_, name);
+    co_await serve_blob(ex, pool_, blocking_, name);
     co_return;
   }
   std::string bucket, key;
@@ -79,7 +79,7 @@ boost::asio::awaitable<void> PublicRouter::route(http::Exchange& ex) {
     key = path->substr(slash + 1);
   }
   if (key.size() > s3::kMaxKeyBytes) throw s3::key_too_long();
-  co_await serve_public_object(ex, pool_, options_, bucket, key);
+  co_await serve_public_object(ex, pool_, blocking_, options_, bucket, key);
 }
 
 }  // namespace herd::web

@@ -456,7 +456,7 @@ class HerdServer:
         os.mkdir(self.work)
         self.log_path = os.path.join(self.root, "server.log")
         self.config_path = None
-        self.cli_config = []  # what every CLI call adds, to reach the same backends
+        self.cli_config = []  # what every CLI call adds: the server's own configuration
         self.backends = share_with.backends if share_with else Backends(meta, blobs)
         self.backends.users += 1
         self.pg = self.backends.pg
@@ -465,14 +465,11 @@ class HerdServer:
         shared = self.backends.config()
         if shared:
             config_text = (config_text or "") + shared
-            backends_path = os.path.join(self.root, "backends.toml")
-            with open(backends_path, "w") as f:
-                f.write(shared)
-            self.cli_config = ["--config", backends_path]
         if config_text is not None:
             self.config_path = os.path.join(self.root, "herd.toml")
             with open(self.config_path, "w") as f:
                 f.write(config_text)
+            self.cli_config = ["--config", self.config_path]
         self.port = None
         self.proc = None
         self._log = None
