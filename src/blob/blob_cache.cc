@@ -80,28 +80,39 @@ void BlobCache::index_existing() {
 
 std::unique_ptr<TempFile> BlobCache::create_temp() { return std::make_unique<TempFile>(tmp_dir_); }
 
+std::unique_ptr<BlobReader> BlobCache::open_cached(const std::string& sha256) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(sha256);
+    if (it == entries_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+  }
+  if (auto cached = open_files_.get(sha256)) {
+    struct stat st;
+    if (::fstat(cached->fd, &st) == 0 && st.st_nlink > 0) return reader_of(std::move(cached));
+    open_files_.erase(sha256);
+  }
+  if (auto file = open_file(path_of(to_hex(sha256)))) {
+    open_files_.put(sha256, file);
+    return reader_of(std::move(file));
+  }
+  // The file went away (by hand): forget the entry, so the next open fetches it again.
+  std::lock_guard lock(mu_);
+  if (auto it = entries_.find(sha256); it != entries_.end()) {
+    bytes_ -= it->second.size;
+    lru_.erase(it->second.lru);
+    entries_.erase(it);
+  }
+  return nullptr;
+}
+
 std::unique_ptr<BlobReader> BlobCache::open(const std::string& sha256, const Fetch& fetch) {
-  const std::string hex = to_hex(sha256);
   std::unique_lock lock(mu_);
   while (true) {
-    if (auto it = entries_.find(sha256); it != entries_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second.lru);
+    if (entries_.count(sha256)) {
       lock.unlock();
-      if (auto cached = open_files_.get(sha256)) {
-        struct stat st;
-        if (::fstat(cached->fd, &st) == 0 && st.st_nlink > 0) return reader_of(std::move(cached));
-        open_files_.erase(sha256);
-      }
-      if (auto file = open_file(path_of(hex))) {
-        open_files_.put(sha256, file);
-        return reader_of(std::move(file));
-      }
-      lock.lock();  // the file went away (by hand): forget the entry and fetch again
-      if (auto again = entries_.find(sha256); again != entries_.end()) {
-        bytes_ -= again->second.size;
-        lru_.erase(again->second.lru);
-        entries_.erase(again);
-      }
+      if (auto hit = open_cached(sha256)) return hit;
+      lock.lock();  // the entry was dropped meanwhile: fetch it
       continue;
     }
     if (auto in = inflight_.find(sha256); in != inflight_.end()) {

@@ -34,6 +34,8 @@ class BlobCache {
   // The cached blob (raw 32-byte digest); on a miss, fetch() fills it first. nullptr when the
   // blob does not exist. With capacity 0 nothing stays cached: the fetched file is read unlinked.
   std::unique_ptr<BlobReader> open(const std::string& sha256, const Fetch& fetch);
+  // The cached blob, or nullptr on a miss (never fetches, never blocks on the network).
+  std::unique_ptr<BlobReader> open_cached(const std::string& sha256);
   // A file in the cache's tmp directory, for fetch() or adopt().
   std::unique_ptr<TempFile> create_temp();
   // Makes `file` (holding exactly the blob's bytes) the cache entry for `sha256`: synced and

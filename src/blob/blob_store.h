@@ -63,6 +63,9 @@ class BlobStore {
   // place() for several blobs at once, syncing each directory and the pack once (group commit).
   // Returns their locations, in order.
   virtual std::vector<BlobLocation> place_many(const std::vector<Placement>& blobs) = 0;
+  // How many groups of placements may run at once to good effect: 1 for a local disk (one sync
+  // serves a whole group), more for a remote store whose uploads are network round trips.
+  virtual int concurrent_placements() const { return 1; }
   // Blobs placed (place_many) or moved (repack) keep their packs unsealed until released here,
   // once the metadata records them or they are given up: compaction, which takes only sealed
   // packs, can never delete bytes a commit is about to reference. Never throws.
@@ -73,9 +76,12 @@ class BlobStore {
   // Opens the blob for reading; nullptr when its bytes are absent (or the pack record at `where`
   // is not this blob's).
   virtual std::unique_ptr<BlobReader> open(const std::string& sha256, const BlobLocation& where = {}) = 0;
-  // True when open() may wait on the network (a cache miss of a remote store): callers on an I/O
-  // thread then run it on the blocking pool (BlockingPool::run_if).
-  virtual bool opens_may_block() const { return false; }
+  // open() without waiting on the network, for callers on an I/O thread: the reader, nullptr when
+  // the bytes are absent, or nullopt when only a fetch can tell (a cache miss of a remote store):
+  // then call open() where blocking is fine.
+  virtual std::optional<std::unique_ptr<BlobReader>> open_now(const std::string& sha256, const BlobLocation& where = {}) {
+    return open(sha256, where);
+  }
   // Deletes leftover temporary files (from crashes). Only call while no upload is running.
   virtual size_t clear_temp() = 0;
 

@@ -140,6 +140,11 @@ std::unique_ptr<BlobReader> S3BlobStore::open(const std::string& sha256, const B
   });
 }
 
+std::optional<std::unique_ptr<BlobReader>> S3BlobStore::open_now(const std::string& sha256, const BlobLocation&) {
+  if (auto hit = cache_.open_cached(sha256)) return hit;
+  return std::nullopt;
+}
+
 size_t S3BlobStore::clear_temp() {
   size_t removed = 0;
   for (const auto& name : names_in(tmp_dir_))

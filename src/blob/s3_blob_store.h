@@ -33,7 +33,8 @@ class S3BlobStore : public BlobStore {
   std::vector<BlobLocation> place_many(const std::vector<Placement>& blobs) override;
   void remove(const std::string& sha256, const BlobLocation& where = {}) override;
   std::unique_ptr<BlobReader> open(const std::string& sha256, const BlobLocation& where = {}) override;
-  bool opens_may_block() const override { return true; }
+  int concurrent_placements() const override { return 4; }
+  std::optional<std::unique_ptr<BlobReader>> open_now(const std::string& sha256, const BlobLocation& where = {}) override;
   size_t clear_temp() override;
   std::string stage(TempBlob& temp, const std::string& sha256) override;
   std::unique_ptr<BlobReader> open_staged(const std::string& handle) override;

@@ -29,14 +29,6 @@ class BlockingPool {
     co_return co_await std::move(task);
   }
 
-  // run() when `may_block` (the work may wait on the network: a remote blob or database), else
-  // fn() right here: local work is too short to be worth two thread hops.
-  template <class F>
-  boost::asio::awaitable<std::invoke_result_t<F&>> run_if(bool may_block, F fn) {
-    if (may_block) co_return co_await run(std::move(fn));
-    co_return fn();
-  }
-
  private:
   boost::asio::thread_pool pool_;
 };

@@ -30,8 +30,8 @@ class ChangeWatch {
   virtual ~ChangeWatch() = default;
 };
 
-// The notification text of a change (what a store sends to the others), and back. Parsing text
-// that is not one yields kEverything: never a missed invalidation.
+// The notification text of a change (what a store sends to the others: only [a-z0-9 *]), and
+// back. Parsing text that is not one yields kEverything: never a missed invalidation.
 std::string encode_change(const MetaChange& change);
 MetaChange decode_change(const std::string& text);
 

@@ -58,17 +58,21 @@ void PostgresWriteTxn::delete_blob(const std::string& sha256) {
 }
 
 bool PostgresWriteTxn::bucket_exists(int64_t bucket_id) {
-  return !conn_->query("SELECT 1 FROM buckets WHERE id = $1", {param(bucket_id)}).empty();
+  // Buckets are created and deleted under the write lock this transaction holds: what it saw
+  // holds until it ends (or deletes a tenant itself).
+  if (known_buckets_.count(bucket_id)) return true;
+  bool exists = !conn_->query("SELECT 1 FROM buckets WHERE id = $1", {param(bucket_id)}).empty();
+  if (exists) known_buckets_.insert(bucket_id);
+  return exists;
 }
 
 std::optional<std::string> PostgresWriteTxn::write_object(const ObjectRecord& o) {
   if (!bucket_exists(o.bucket_id)) throw NoSuchBucketError();
-  std::optional<std::string> previous;
   changes_.push_back({MetaChange::Kind::kObject, o.bucket_id, o.key});
-  auto old = conn_->query("SELECT sha256 FROM objects WHERE bucket_id = $1 AND key = $2",
-                          {param(o.bucket_id), bytea(o.key)});
-  if (!old.empty()) previous = old.bytes(0, 0);
-  conn_->query(
+  // One round trip: the upsert returns the blob the row held before (the CTE reads the snapshot
+  // from before the statement), NULL for a new key.
+  auto r = conn_->query(
+      "WITH old AS (SELECT sha256 FROM objects WHERE bucket_id = $1 AND key = $2) "
       "INSERT INTO objects(bucket_id, key, sha256, size, etag, modified_ms, content_type, cache_control, "
       "content_disposition, content_encoding, user_meta, acl, checksum_algorithm, checksum, part_sizes, expires) "
       "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT (bucket_id, key) DO UPDATE SET "
@@ -76,13 +80,15 @@ std::optional<std::string> PostgresWriteTxn::write_object(const ObjectRecord& o)
       "content_type = EXCLUDED.content_type, cache_control = EXCLUDED.cache_control, "
       "content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding, "
       "user_meta = EXCLUDED.user_meta, acl = EXCLUDED.acl, checksum_algorithm = EXCLUDED.checksum_algorithm, "
-      "checksum = EXCLUDED.checksum, part_sizes = EXCLUDED.part_sizes, expires = EXCLUDED.expires",
+      "checksum = EXCLUDED.checksum, part_sizes = EXCLUDED.part_sizes, expires = EXCLUDED.expires "
+      "RETURNING (SELECT sha256 FROM old)",
       {param(o.bucket_id), bytea(o.key), bytea(o.sha256), param(o.size), param(o.etag), param(o.modified_ms),
        param(o.meta.content_type), param(o.meta.cache_control), param(o.meta.content_disposition),
        param(o.meta.content_encoding), param(encode_user_meta(o.meta)), param(o.meta.acl),
        param(o.meta.checksum_algorithm), param(o.meta.checksum), param(encode_part_sizes(o.part_sizes)),
        param(o.meta.expires)});
-  return previous;
+  if (r.is_null(0, 0)) return std::nullopt;
+  return r.bytes(0, 0);
 }
 
 std::optional<std::string> PostgresWriteTxn::delete_object(int64_t bucket_id, const std::string& key) {
@@ -95,6 +101,7 @@ std::optional<std::string> PostgresWriteTxn::delete_object(int64_t bucket_id, co
 
 WriteTxn::DeletedTenant PostgresWriteTxn::delete_tenant(int64_t tenant_id) {
   DeletedTenant out;
+  known_buckets_.clear();
   changes_.push_back({MetaChange::Kind::kEverything, 0, ""});  // its keys, buckets and objects
   const std::string buckets = "(SELECT id FROM buckets WHERE tenant_id = $1)";
   auto staged = conn_->query(
@@ -125,11 +132,19 @@ void PostgresWriteTxn::record_completed_multipart(const CompletedUpload& u) {
                 param(u.checksum_algorithm), param(u.checksum), param(u.checksum_type), param(u.completed_ms)});
 }
 
-void PostgresWriteTxn::begin_entry() { conn_->exec("SAVEPOINT entry"); }
+// One round trip per entry: a kept entry's savepoint is released together with the next entry's
+// start (or by the commit).
+void PostgresWriteTxn::begin_entry() {
+  conn_->exec(release_pending_ ? "RELEASE SAVEPOINT entry; SAVEPOINT entry" : "SAVEPOINT entry");
+  release_pending_ = false;
+}
 
 void PostgresWriteTxn::end_entry(bool keep) {
-  if (!keep) conn_->exec("ROLLBACK TO SAVEPOINT entry");
-  conn_->exec("RELEASE SAVEPOINT entry");
+  if (keep) {
+    release_pending_ = true;
+    return;
+  }
+  conn_->exec("ROLLBACK TO SAVEPOINT entry; RELEASE SAVEPOINT entry");
 }
 
 void PostgresWriteTxn::commit() {

@@ -3,6 +3,7 @@
 // write lock (an advisory lock every Herd process on the database takes), so it excludes every
 // other writer until it ends. A non-durable one commits with synchronous_commit off.
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "meta/postgres_meta_store.h"
@@ -37,6 +38,8 @@ class PostgresWriteTxn : public WriteTxn {
   PostgresMetaStore::Lease conn_;
   std::unique_ptr<PostgresMetaStore::Writing> tx_;
   std::vector<MetaChange> changes_;  // published to the other nodes with the commit
+  bool release_pending_ = false;      // the last entry's savepoint is still open
+  std::set<int64_t> known_buckets_;   // buckets this transaction saw exist
 };
 
 }  // namespace herd

@@ -2,19 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 
 namespace herd {
 
-GroupCommit::GroupCommit(MetaStore& meta, BlobStore& blobs) : commits_(meta, blobs), committer_([this] { run(); }) {}
+GroupCommit::GroupCommit(MetaStore& meta, BlobStore& blobs) : commits_(meta, blobs) {
+  for (int i = 0; i < std::max(1, blobs.concurrent_placements()); ++i) committers_.emplace_back([this] { run(); });
+}
 
 GroupCommit::~GroupCommit() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  work_.notify_one();
-  committer_.join();
+  work_.notify_all();
+  for (auto& t : committers_) t.join();
 }
 
 void GroupCommit::submit(const ObjectRecord& object, TempBlob& temp, Done done) {
@@ -23,7 +26,7 @@ void GroupCommit::submit(const ObjectRecord& object, TempBlob& temp, Done done) 
     std::lock_guard lock(mu_);
     queue_.push_back(Waiter{&object, &temp, std::move(done), {}, nullptr});
     // A running group picks the queue up when it ends; only an idle committer needs waking.
-    wake = !committing_ && queue_.size() == 1;
+    wake = committing_ < static_cast<int>(committers_.size()) && queue_.size() == 1;
   }
   if (wake) work_.notify_one();
 }
@@ -39,7 +42,7 @@ PutOutcome GroupCommit::commit(const ObjectRecord& object, TempBlob& temp) {
 
 void GroupCommit::drain() {
   std::unique_lock lock(mu_);
-  idle_.wait(lock, [&] { return queue_.empty() && !committing_; });
+  idle_.wait(lock, [&] { return queue_.empty() && committing_ == 0; });
 }
 
 void GroupCommit::run() {
@@ -49,7 +52,7 @@ void GroupCommit::run() {
     if (queue_.empty()) return;  // stopping, with nothing left to commit
     std::vector<Waiter> group;
     group.swap(queue_);
-    committing_ = true;
+    ++committing_;
     lock.unlock();
     commit_group(group);
     for (auto& w : group) {
@@ -60,10 +63,10 @@ void GroupCommit::run() {
       }
     }
     lock.lock();
-    committing_ = false;
+    --committing_;
     stats_.commits += group.size();
     ++stats_.groups;
-    if (queue_.empty()) idle_.notify_all();
+    if (queue_.empty() && committing_ == 0) idle_.notify_all();
   }
 }
 

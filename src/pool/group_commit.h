@@ -2,7 +2,8 @@
 // Group commit: concurrent PutObject commits share their metadata transactions (ObjectCommits),
 // so N uploads finishing together cost one durable metadata write (and one pack sync, one sync
 // per blob directory) instead of N. A committer thread takes every queued commit into one group and
-// commits it while the next ones queue up. Submitting never blocks the caller, so an I/O thread
+// commits it while the next ones queue up; a remote blob store gets several committers
+// (BlobStore::concurrent_placements), so groups overlap their uploads. Submitting never blocks the caller, so an I/O thread
 // can hand a commit over and serve other connections until it is durable.
 #include <condition_variable>
 #include <exception>
@@ -63,10 +64,10 @@ class GroupCommit {
   std::condition_variable work_;  // the committer waits here for commits
   std::condition_variable idle_;  // drain() waits here for the committer
   std::vector<Waiter> queue_;
-  bool committing_ = false;
+  int committing_ = 0;  // groups being committed
   bool stopping_ = false;
   Stats stats_;
-  std::thread committer_;
+  std::vector<std::thread> committers_;
 };
 
 }  // namespace herd

@@ -28,6 +28,23 @@ void Pool::watch_other_nodes() {
   });
 }
 
+std::optional<Bucket> Pool::read_bucket(const std::string& name) {
+  return meta_.shared_by_nodes() ? cached_bucket(name) : meta_.bucket_by_name(name);
+}
+
+std::optional<ObjectRecord> Pool::read_object(int64_t bucket_id, const std::string& key) {
+  return meta_.shared_by_nodes() ? cached_object(bucket_id, key) : meta_.get_object(bucket_id, key);
+}
+
+std::optional<std::unique_ptr<BlobReader>> Pool::open_blob_now(const ObjectRecord& object) {
+  auto now = blobs_.open_now(object.sha256, object.location);
+  if (!now || *now) return now;
+  // Compaction may have moved the bytes since `object` was read (or cached): look again.
+  auto where = meta_.blob_location(object.sha256);
+  if (!where || *where == object.location) return std::unique_ptr<BlobReader>();
+  return blobs_.open_now(object.sha256, *where);
+}
+
 std::unique_ptr<BlobReader> Pool::open_blob(const ObjectRecord& object) {
   if (auto reader = blobs_.open(object.sha256, object.location)) return reader;
   // Compaction may have moved the bytes since `object` was read (or cached): look again.

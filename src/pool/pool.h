@@ -49,6 +49,11 @@ class Pool {
   // Cached lookups for anonymous public reads (see ObjectCache).
   std::optional<Bucket> cached_bucket(const std::string& name);
   std::optional<ObjectRecord> cached_object(int64_t bucket_id, const std::string& key);
+  // Lookups for authenticated reads (GetObject, HeadObject): on metadata shared by nodes
+  // (PostgreSQL) through the caches above, which watch_other_nodes() keeps coherent, so a read
+  // costs no database round trip; on SQLite (a local read is as cheap) from the store itself.
+  std::optional<Bucket> read_bucket(const std::string& name);
+  std::optional<ObjectRecord> read_object(int64_t bucket_id, const std::string& key);
 
   // Starts receiving a body of at most `max_size` bytes (hashing large chunks on two cores).
   // With `may_pack`, a body declared no larger than the pack threshold is kept in memory and
@@ -59,6 +64,9 @@ class Pool {
   // Opens an object's blob; follows the blob when compaction moved it since `object` was read.
   // nullptr when its bytes are absent.
   std::unique_ptr<BlobReader> open_blob(const ObjectRecord& object);
+  // open_blob() without waiting on the network (BlobStore::open_now): nullopt when only a fetch
+  // from a remote store can tell; then call open_blob() on the blocking pool.
+  std::optional<std::unique_ptr<BlobReader>> open_blob_now(const ObjectRecord& object);
 
   // Commits a finished upload as object (bucket, key) with `meta`: references the existing blob
   // when these bytes are already stored, otherwise makes them durable first. Returns the object
