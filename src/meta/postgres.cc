@@ -97,6 +97,10 @@ std::string Connection::exec(const std::string& sql) {
 }
 
 Result Connection::query(const std::string& sql, std::initializer_list<Param> params) {
+  return query(sql, std::vector<Param>(params));
+}
+
+Result Connection::query(const std::string& sql, const std::vector<Param>& params) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());

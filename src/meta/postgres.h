@@ -76,6 +76,7 @@ class Connection {
   // Runs one statement with parameters ($1, $2, …), prepared on first use on this connection.
   // Throws Error.
   Result query(const std::string& sql, std::initializer_list<Param> params = {});
+  Result query(const std::string& sql, const std::vector<Param>& params);
   // True while the connection is usable and no transaction is open on it (so it can be reused).
   bool reusable() const;
   // Waits up to `timeout` for notifications on the channels this connection LISTENs to; returns
