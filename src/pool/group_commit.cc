@@ -55,6 +55,12 @@ void GroupCommit::run() {
     ++committing_;
     lock.unlock();
     commit_group(group);
+    {
+      // Counted before any waiter learns its outcome, so stats() covers every commit returned.
+      std::lock_guard counted(mu_);
+      stats_.commits += group.size();
+      ++stats_.groups;
+    }
     for (auto& w : group) {
       try {
         w.done(w.outcome, w.error);
@@ -64,8 +70,6 @@ void GroupCommit::run() {
     }
     lock.lock();
     --committing_;
-    stats_.commits += group.size();
-    ++stats_.groups;
     if (queue_.empty() && committing_ == 0) idle_.notify_all();
   }
 }

@@ -388,7 +388,7 @@ class KeysTest(HostileBase):
         blob_pattern = re.compile(r"^blobs/([0-9a-f]{2})/([0-9a-f]{2})/\1\2[0-9a-f]{60}$")
         pack_pattern = re.compile(r"^packs/[0-9a-f]{16}\.pack$")
         for rel in h.files_under(self.server.data):
-            ok = (rel in ("herd.db", "herd.db-wal", "herd.db-shm", "serve.lock") or blob_pattern.match(rel)
+            ok = (rel in ("herd.db", "herd.db-wal", "herd.db-shm", "serve.lock", "gc.lock") or blob_pattern.match(rel)
                   or pack_pattern.match(rel)
                   or rel.startswith("tmp/") or rel.startswith("staging/"))
             self.assertTrue(ok, "unexpected file in DATA: %r" % rel)
