@@ -54,6 +54,7 @@ struct Transfer {
   int64_t sent = 0;
   const Sink* sink = nullptr;
   Reply* reply = nullptr;
+  bool delivered = false;      // the sink has received bytes: a retry would repeat them
   std::exception_ptr failure;  // thrown by the sink or a failed read
 };
 
@@ -94,6 +95,7 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   if (status / 100 == 2 && t->sink && *t->sink) {
     try {
+      t->delivered = true;
       (*t->sink)(data, n);
     } catch (...) {
       t->failure = std::current_exception();
@@ -261,6 +263,9 @@ Reply Client::attempt_once(const std::string& method, const std::string& key, co
     handles_->release(c);
   }
   if (t.failure) std::rethrow_exception(t.failure);  // the sink's or the body's own failure
+  if (rc != CURLE_OK && t.delivered)  // the sink holds part of a body: not retried here
+    throw Unavailable("blob backend " + target_.endpoint + ": " + method + " " + key + " broke off: " +
+                      curl_easy_strerror(rc));
   if (rc != CURLE_OK) {
     transient = true;
     failure = curl_easy_strerror(rc);

@@ -63,7 +63,9 @@ class Client {
 
   // One signed request for `key` ("" = the bucket itself). A 2xx body goes to `sink` when given.
   // Network failures and 5xx replies are retried (3 attempts in all, bodies re-read from their
-  // source); if they persist, throws Unavailable. Other replies are returned as they are.
+  // source); if they persist, throws Unavailable. A transfer that breaks off after the sink got
+  // bytes is not retried (throws Unavailable: the caller discards what it got). Other replies
+  // are returned as they are.
   Reply request(const std::string& method, const std::string& key, const sigv4::Pairs& query,
                 const sigv4::Pairs& headers, const Body* body = nullptr, const Sink& sink = {});
 
