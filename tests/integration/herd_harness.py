@@ -346,10 +346,11 @@ def _parse_response(raw, method):
 # The server process
 
 class PostgresSchema:
-    """A fresh schema in the test PostgreSQL database, for one server's metadata."""
+    """A fresh schema in the test PostgreSQL database, for one server's metadata; `state` is the
+    state directory of another server scripts/test-postgres.sh started (default: ctest's)."""
 
-    def __init__(self):
-        with open(os.path.join(test_server_state("postgres"), "conninfo")) as f:
+    def __init__(self, state=None):
+        with open(os.path.join(state or test_server_state("postgres"), "conninfo")) as f:
             self.server = f.read().strip()
         self.name = "it_%d_%s" % (os.getpid(), os.urandom(4).hex())
         self.psql("CREATE SCHEMA %s" % self.name)
@@ -403,8 +404,8 @@ class Backends:
     a PostgreSQL schema and an RGW bucket of its own, or nothing (SQLite and disk live in each
     data directory)."""
 
-    def __init__(self, meta=None, blobs=None):
-        self.pg = PostgresSchema() if (meta or META) == "postgres" else None
+    def __init__(self, meta=None, blobs=None, postgres_state=None):
+        self.pg = PostgresSchema(postgres_state) if (meta or META) == "postgres" else None
         self.rgw = RgwBucket() if (blobs or BLOBS) == "s3" else None
         self.users = 0  # servers using them; dropped when the last is cleaned up
 
@@ -446,9 +447,10 @@ def packed_blobs(data_dir):
 class HerdServer:
     """One `herd serve` process on its own temporary data directory."""
 
-    def __init__(self, config_text=None, share_with=None, meta=None, blobs=None):
+    def __init__(self, config_text=None, share_with=None, meta=None, blobs=None, postgres_state=None):
         """`share_with`: another HerdServer whose backends (PostgreSQL schema, RGW bucket) this one
-        uses too, as a second node of the same pool; `meta`/`blobs` override HERD_TEST_META/BLOBS."""
+        uses too, as a second node of the same pool; `meta`/`blobs` override HERD_TEST_META/BLOBS;
+        `postgres_state`: the PostgreSQL server to use (a state directory of test-postgres.sh)."""
         self.root = tempfile.mkdtemp(prefix="herd-it-")
         self.data = os.path.join(self.root, "data")
         os.mkdir(self.data)
@@ -457,7 +459,7 @@ class HerdServer:
         self.log_path = os.path.join(self.root, "server.log")
         self.config_path = None
         self.cli_config = []  # what every CLI call adds: the server's own configuration
-        self.backends = share_with.backends if share_with else Backends(meta, blobs)
+        self.backends = share_with.backends if share_with else Backends(meta, blobs, postgres_state)
         self.backends.users += 1
         self.pg = self.backends.pg
         if self.pg is not None:

@@ -4,14 +4,17 @@ and one Ceph RGW bucket (blobs), each with its own data directory and hot cache.
 any request with what the other committed (the S3 endpoint, and the public endpoint whose caches
 the other node's NOTIFYs keep coherent), multipart uploads move between nodes, GC on both nodes
 never loses an object re-uploaded meanwhile, the bucket ends up holding exactly the referenced
-blobs, a SIGKILLed node loses nothing it acknowledged, and a blob backend that is down answers
-503 and stores nothing.
+blobs, a SIGKILLed node loses nothing it acknowledged, a SIGKILLed PostgreSQL loses nothing either
+(the nodes answer 503 while it is down and serve again when it is back), and a blob backend that
+is down answers 503 and stores nothing.
 
 Runs against the test servers ctest starts (HERD_TEST_SERVERS); skipped without them."""
 import concurrent.futures
 import json
 import os
 import random
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -22,6 +25,7 @@ import herd_harness as h
 from botocore.exceptions import ClientError
 
 HAVE_SERVERS = bool(os.environ.get("HERD_TEST_SERVERS"))
+TEST_POSTGRES = os.path.join(h.HERE, "..", "..", "scripts", "test-postgres.sh")
 
 
 def node_config(public_port):
@@ -112,40 +116,120 @@ class TwoNodesTest(unittest.TestCase):
         self.assertEqual(self.a.blob_names(), sorted(h.sha256_hex(b) for b in bodies.values()))
 
     def test_a_killed_node_loses_nothing_it_acknowledged(self):
-        acknowledged = {}
-        lock = threading.Lock()
-        stop = time.monotonic() + 20
-
-        def writer(s3, name):
-            for i in range(200):  # bounded in count and time
-                if time.monotonic() > stop:
-                    return
-                key, body = "%s-%d" % (name, i), os.urandom(random.randint(100, 300000))
-                try:
-                    s3.put_object(Bucket="media", Key=key, Body=body)
-                except Exception:
-                    continue  # the node died under it: not acknowledged
-                with lock:
-                    acknowledged[key] = body
-
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            jobs = [pool.submit(writer, self.sa, "a%d" % t) for t in range(2)]
-            jobs += [pool.submit(writer, self.sb, "b%d" % t) for t in range(2)]
-            self.assertTrue(h.bounded_wait(lambda: len(acknowledged) >= 20, 15), "no load reached the nodes")
+        load = OverlappingLoad(self.sa, self.sb)
+        with load.running(seconds=20):
+            self.assertTrue(h.bounded_wait(lambda: load.count() >= 20, 15), "no load reached the nodes")
             self.a._kill()  # SIGKILL, mid-load
-            for j in jobs:
-                j.result()
-        self.assertGreater(len(acknowledged), 20)
-        for key, body in acknowledged.items():
-            self.assertEqual(self.get(self.sb, key), body, key)
-        proc = self.b.cli("fsck", "--json", "--stale-after", "0", check=False)
-        self.assertTrue(proc.stdout.strip(), "fsck printed nothing: %s" % proc.stderr)
-        report = json.loads(proc.stdout.strip().splitlines()[-1])
-        for problem in ("corrupt_blobs", "missing_blobs", "wrong_refcounts", "dangling_objects", "stray_files"):
-            self.assertEqual(report.get(problem), 0, report)
+        self.assertGreater(load.count(), 20)
+        load.check_reads_back(self, self.sb)
+        assert_fsck_clean(self, self.b)
         self.a.start()  # the killed node comes back on its data directory and serves the pool
-        some = next(iter(acknowledged))
-        self.assertEqual(self.get(self.a.client(self.tenant), some), acknowledged[some])
+        some = next(iter(load.acknowledged))
+        self.assertEqual(self.get(self.a.client(self.tenant), some), load.acknowledged[some])
+
+
+class OverlappingLoad:
+    """Writers PUTting random objects on two nodes at once (two threads per node), remembering
+    what each node acknowledged; failed PUTs (a node or a backend died under them) are not."""
+
+    def __init__(self, sa, sb):
+        self.sa, self.sb = sa, sb
+        self.acknowledged, self.failures = {}, 0
+        self.lock = threading.Lock()
+
+    def count(self):
+        with self.lock:
+            return len(self.acknowledged)
+
+    def writer(self, s3, name, stop):
+        for i in range(400):  # bounded in count and time
+            if time.monotonic() > stop:
+                return
+            key, body = "%s-%d" % (name, i), os.urandom(random.randint(100, 300000))
+            try:
+                s3.put_object(Bucket="media", Key=key, Body=body)
+            except Exception:
+                with self.lock:
+                    self.failures += 1
+                time.sleep(0.05)
+                continue
+            with self.lock:
+                self.acknowledged[key] = body
+
+    class _Running:
+        def __init__(self, load, seconds):
+            self.load, self.stop = load, time.monotonic() + seconds
+
+        def __enter__(self):
+            self.pool = concurrent.futures.ThreadPoolExecutor(4)
+            self.jobs = [self.pool.submit(self.load.writer, s3, "%s%d" % (name, t), self.stop)
+                         for name, s3 in (("a", self.load.sa), ("b", self.load.sb)) for t in range(2)]
+            return self
+
+        def __exit__(self, *exc):
+            for j in self.jobs:
+                j.result()
+            self.pool.shutdown()
+            return False
+
+    def running(self, seconds):
+        """Context: the writers run until `seconds` have passed; leaving waits for them."""
+        return self._Running(self, seconds)
+
+    def check_reads_back(self, test, s3):
+        for key, body in self.acknowledged.items():
+            test.assertEqual(s3.get_object(Bucket="media", Key=key)["Body"].read(), body, key)
+
+
+def assert_fsck_clean(test, server):
+    proc = server.cli("fsck", "--json", "--stale-after", "0", check=False)
+    test.assertTrue(proc.stdout.strip(), "fsck printed nothing: %s" % proc.stderr)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    for problem in ("corrupt_blobs", "missing_blobs", "wrong_refcounts", "dangling_objects", "stray_files"):
+        test.assertEqual(report.get(problem), 0, report)
+
+
+@unittest.skipUnless(HAVE_SERVERS, "needs the test RGW (HERD_TEST_SERVERS; ctest starts it)")
+class PostgresKilledTest(unittest.TestCase):
+    """Two nodes on a PostgreSQL server of this test's own, SIGKILLed under their load."""
+
+    def pg(self, action):
+        subprocess.run([TEST_POSTGRES, action, self.pg_state], check=True, timeout=120)
+
+    def setUp(self):
+        h.quiet_resource_warnings()
+        self.pg_state = tempfile.mkdtemp(prefix="herd-it-pg-")
+        self.pg("start")
+        self.addCleanup(self.pg, "stop")
+        self.a = h.HerdServer(node_config(h.free_port()), meta="postgres", blobs="s3", postgres_state=self.pg_state)
+        self.addCleanup(h.shutdown_server, self.a)
+        self.b = h.HerdServer(node_config(h.free_port()), share_with=self.a)
+        self.addCleanup(h.shutdown_server, self.b)
+        self.a.start()
+        self.b.start()
+        self.tenant = self.a.create_tenant("alice")
+        self.sa, self.sb = self.a.client(self.tenant), self.b.client(self.tenant)
+        self.sa.create_bucket(Bucket="media")
+
+    def test_a_killed_postgresql_loses_nothing_acknowledged_and_the_nodes_recover(self):
+        load = OverlappingLoad(self.sa, self.sb)
+        with load.running(seconds=25):
+            self.assertTrue(h.bounded_wait(lambda: load.count() >= 20, 15), "no load reached the nodes")
+            self.pg("kill")  # SIGKILL of PostgreSQL and its backends, mid-load
+            failures = load.failures
+            self.assertTrue(h.bounded_wait(lambda: load.failures > failures, 10), "PUTs did not fail while it was down")
+            with self.assertRaises(ClientError) as e:
+                self.sb.put_object(Bucket="media", Key="while-down", Body=b"x")
+            self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 503)
+            before = load.count()
+            self.pg("restart")
+            self.assertTrue(h.bounded_wait(lambda: load.count() > before + 10, 30),
+                            "the nodes did not serve again after PostgreSQL came back")
+        self.assertEqual(self.a.proc.poll(), None, "node a died")
+        self.assertEqual(self.b.proc.poll(), None, "node b died")
+        load.check_reads_back(self, self.sa)  # each node's writes, read from both nodes
+        load.check_reads_back(self, self.sb)
+        assert_fsck_clean(self, self.a)
 
 
 @unittest.skipUnless(HAVE_SERVERS, "needs the test PostgreSQL (HERD_TEST_SERVERS; ctest starts it)")
