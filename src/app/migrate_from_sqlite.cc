@@ -29,7 +29,8 @@ struct Table {
 const std::vector<Table> kTables = {
     {"tenants", {"id", "name", "access_key", "secret_key", "created_ms"}, {}},
     {"buckets", {"id", "name", "tenant_id", "created_ms", "acl"}, {}},
-    {"blobs", {"sha256", "size", "refcount", "zero_since_ms", "pack", "pack_offset", "state", "state_ms"}, {"sha256"}},
+    {"blobs", {"sha256", "size", "refcount", "zero_since_ms", "pack", "pack_offset", "state", "state_ms", "md5"},
+     {"sha256", "md5"}},
     {"objects",
      {"bucket_id", "key", "sha256", "size", "etag", "modified_ms", "content_type", "cache_control",
       "content_disposition", "content_encoding", "user_meta", "acl", "checksum_algorithm", "checksum", "part_sizes",
@@ -41,6 +42,7 @@ const std::vector<Table> kTables = {
      {"upload_id", "bucket_id", "key", "parts", "etag", "checksum_algorithm", "checksum", "checksum_type",
       "completed_ms"},
      {"key"}},
+    {"counters", {"name", "value"}, {}},
 };
 
 // Holds an exclusive lock file of the data directory (the one `herd serve`, or `herd gc`, holds).

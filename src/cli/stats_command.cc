@@ -50,6 +50,8 @@ void add_stats_command(CLI::App& app, Common& common) {
                                   {"packs", packs},
                                   {"pack_bytes", pack_bytes},
                                   {"pack_live_bytes", pack_live_bytes},
+                                  {"uploads_skipped", s.uploads_skipped},
+                                  {"upload_bytes_skipped", s.upload_bytes_skipped},
                                   {"dedup_ratio", ratio}}
                        .dump()
                 << "\n";
@@ -58,10 +60,11 @@ void add_stats_command(CLI::App& app, Common& common) {
     std::cout << fmt::format(
         "tenants         {}\nbuckets         {}\nobjects         {}\nblobs           {}\n"
         "logical bytes   {} ({})\nphysical bytes  {} ({})\nawaiting GC     {} blob(s), {}\n"
-        "packs           {} file(s), {} on disk, {} live\ndedup ratio     {:.2f}x\n",
+        "packs           {} file(s), {} on disk, {} live\ndedup ratio     {:.2f}x\n"
+        "uploads skipped {} ({} not received)\n",
         s.tenants, s.buckets, s.objects, s.blobs, s.logical_bytes, human(s.logical_bytes), s.physical_bytes,
         human(s.physical_bytes), s.reclaimable_blobs, human(s.reclaimable_bytes), packs, human(pack_bytes),
-        human(pack_live_bytes), ratio);
+        human(pack_live_bytes), ratio, s.uploads_skipped, human(s.upload_bytes_skipped));
   });
 }
 

@@ -12,7 +12,7 @@ using postgres_rows::kWriteLock;
 
 namespace {
 
-// Schema version 3, the same tables and meaning as the SQLite store's (sqlite_meta_store.cc).
+// Schema version 4, the same tables and meaning as the SQLite store's (sqlite_meta_store.cc).
 // Object keys are BYTEA: they compare bytewise, which is S3's UTF-8 key order, and a listing's
 // marker or prefix may be any bytes (a client can send half a character). Names are COLLATE "C".
 constexpr const char* kSchema = R"sql(
@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS blobs(
   pack_offset BIGINT,
   state SMALLINT NOT NULL DEFAULT 1,
   state_ms BIGINT);
+-- Version 4: each blob's MD5 (NULL for blobs made live before), so an ETag needs no bytes.
+ALTER TABLE blobs ADD COLUMN IF NOT EXISTS md5 BYTEA;
 CREATE INDEX IF NOT EXISTS blobs_unreferenced ON blobs(zero_since_ms) WHERE refcount = 0;
 CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack) WHERE pack IS NOT NULL;
 CREATE INDEX IF NOT EXISTS blobs_unsettled ON blobs(state) WHERE state <> 1;
@@ -93,10 +95,12 @@ CREATE TABLE IF NOT EXISTS completed_multiparts(
   checksum_type TEXT NOT NULL,
   completed_ms BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS completed_multiparts_by_age ON completed_multiparts(completed_ms);
+-- Version 4: pool counters (names in meta/types.h, PoolStats).
+CREATE TABLE IF NOT EXISTS counters(name TEXT COLLATE "C" PRIMARY KEY, value BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS completed_multiparts_by_bucket ON completed_multiparts(bucket_id);
 )sql";
 
-constexpr int64_t kSchemaVersion = 3;
+constexpr int64_t kSchemaVersion = 4;
 
 constexpr const char* kTenantColumns = "SELECT id, name, access_key, secret_key, created_ms FROM tenants ";
 constexpr const char* kBucketColumns = "SELECT id, name, tenant_id, created_ms, acl FROM buckets ";
@@ -143,6 +147,8 @@ PostgresMetaStore::PostgresMetaStore(std::string conninfo, size_t max_connection
   } else if (version.int64(0, 0) > kSchemaVersion) {
     throw pg::Error("", "the PostgreSQL database has Herd schema version " + version.text(0, 0) +
                             ", newer than this herd understands (" + std::to_string(kSchemaVersion) + ")");
+  } else if (version.int64(0, 0) < kSchemaVersion) {
+    c->query("UPDATE herd_schema SET version = $1", {param(kSchemaVersion)});  // kSchema brought it up to date
   }
   channel_ = "herd_changes_" + c->query("SELECT current_schema()").text(0, 0);
   tx.commit();
@@ -341,7 +347,10 @@ PoolStats PostgresMetaStore::stats() {
       "(SELECT COUNT(*) FROM objects), (SELECT COALESCE(SUM(size), 0) FROM objects), "
       "(SELECT COUNT(*) FROM blobs WHERE state <> 0), (SELECT COALESCE(SUM(size), 0) FROM blobs WHERE state <> 0), "
       "(SELECT COUNT(*) FROM blobs WHERE state <> 0 AND refcount = 0), "
-      "(SELECT COALESCE(SUM(size), 0) FROM blobs WHERE state <> 0 AND refcount = 0)");
+      "(SELECT COALESCE(SUM(size), 0) FROM blobs WHERE state <> 0 AND refcount = 0), "
+      "(SELECT COALESCE(MAX(value), 0) FROM counters WHERE name = $1), "
+      "(SELECT COALESCE(MAX(value), 0) FROM counters WHERE name = $2)",
+      {param(kCounterUploadsSkipped), param(kCounterUploadBytesSkipped)});
   tx.commit();
   PoolStats st;
   st.tenants = r.int64(0, 0);
@@ -352,6 +361,8 @@ PoolStats PostgresMetaStore::stats() {
   st.physical_bytes = r.int64(0, 5);
   st.reclaimable_blobs = r.int64(0, 6);
   st.reclaimable_bytes = r.int64(0, 7);
+  st.uploads_skipped = r.int64(0, 8);
+  st.upload_bytes_skipped = r.int64(0, 9);
   return st;
 }
 

@@ -21,6 +21,7 @@ BlobRecord read_blob(const pg::Result& r, int row) {
   b.state = static_cast<BlobState>(r.int64(row, 5));
   b.zero_since_ms = r.is_null(row, 6) ? 0 : r.int64(row, 6);
   b.state_ms = r.is_null(row, 7) ? 0 : r.int64(row, 7);
+  if (!r.is_null(row, 8)) b.md5 = r.bytes(row, 8);
   return b;
 }
 

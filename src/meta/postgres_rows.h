@@ -20,7 +20,7 @@ BlobLocation read_location(const pg::Result& r, int row, int first);
 
 // The columns read_blob() expects, ready for "FROM blobs ...".
 constexpr const char* kBlobColumns =
-    "SELECT sha256, size, refcount, pack, pack_offset, state, zero_since_ms, state_ms FROM blobs ";
+    "SELECT sha256, size, refcount, pack, pack_offset, state, zero_since_ms, state_ms, md5 FROM blobs ";
 BlobRecord read_blob(const pg::Result& r, int row);
 
 // The columns read_object() expects, ready for "WHERE ..." (objects are `o`, their blob `bl`).

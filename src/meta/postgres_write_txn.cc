@@ -37,10 +37,17 @@ void PostgresWriteTxn::set_blob_state(const std::string& sha256, BlobState state
                {param(static_cast<int64_t>(state)), param(now_ms), bytea(sha256)});
 }
 
-void PostgresWriteTxn::make_blob_live(const std::string& sha256, const BlobLocation& where) {
+void PostgresWriteTxn::make_blob_live(const std::string& sha256, const BlobLocation& where, const std::string& md5) {
   conn_->query("UPDATE blobs SET state = 1, state_ms = NULL, refcount = 1, zero_since_ms = NULL, pack = $1, "
-               "pack_offset = $2 WHERE sha256 = $3",
-               {postgres_rows::pack_param(where), postgres_rows::offset_param(where), bytea(sha256)});
+               "pack_offset = $2, md5 = COALESCE($4, md5) WHERE sha256 = $3",
+               {postgres_rows::pack_param(where), postgres_rows::offset_param(where), bytea(sha256),
+                md5.empty() ? pg::null() : bytea(md5)});
+}
+
+void PostgresWriteTxn::add_to_counter(const std::string& name, int64_t delta) {
+  conn_->query("INSERT INTO counters(name, value) VALUES($1, $2) "
+               "ON CONFLICT(name) DO UPDATE SET value = counters.value + excluded.value",
+               {param(name), param(delta)});
 }
 
 void PostgresWriteTxn::add_reference(const std::string& sha256) {

@@ -19,7 +19,7 @@ class PostgresWriteTxn : public WriteTxn {
   std::optional<BlobRecord> lock_blob(const std::string& sha256) override;
   void insert_pending_blob(const std::string& sha256, int64_t size, int64_t now_ms) override;
   void set_blob_state(const std::string& sha256, BlobState state, int64_t now_ms) override;
-  void make_blob_live(const std::string& sha256, const BlobLocation& where) override;
+  void make_blob_live(const std::string& sha256, const BlobLocation& where, const std::string& md5) override;
   void add_reference(const std::string& sha256) override;
   void release_reference(const std::string& sha256, int64_t now_ms) override;
   void delete_blob(const std::string& sha256) override;
@@ -29,6 +29,7 @@ class PostgresWriteTxn : public WriteTxn {
   DeletedTenant delete_tenant(int64_t tenant_id) override;
   std::vector<std::string> delete_multipart(const std::string& upload_id) override;
   void record_completed_multipart(const CompletedUpload& completed) override;
+  void add_to_counter(const std::string& name, int64_t delta) override;
   void begin_entry() override;
   void end_entry(bool keep) override;
   void commit() override;

@@ -86,7 +86,7 @@ bool has_column(sqlite::Connection& c, const char* table, const char* column) {
   return s->step() && s->int64(0) > 0;
 }
 
-// Brings a version 1 or 2 database up to version 3, and creates what versions 2 and 3 added.
+// Brings a version 1, 2 or 3 database up to version 4, and creates what versions 2 to 4 added.
 // Every row of an older database is live: it had no other states; its objects have no Expires.
 void migrate(sqlite::Connection& c) {
   if (!has_column(c, "blobs", "pack")) {
@@ -100,6 +100,8 @@ void migrate(sqlite::Connection& c) {
   c.exec("CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack) WHERE pack IS NOT NULL");
   c.exec("CREATE INDEX IF NOT EXISTS blobs_unsettled ON blobs(state) WHERE state <> 1");
   if (!has_column(c, "objects", "expires")) c.exec("ALTER TABLE objects ADD COLUMN expires TEXT NOT NULL DEFAULT ''");
+  // Version 4: each blob's MD5 (NULL for blobs made live before), so an ETag needs no bytes.
+  if (!has_column(c, "blobs", "md5")) c.exec("ALTER TABLE blobs ADD COLUMN md5 BLOB");
   // Completed multipart uploads, kept for [multipart] completed_retention_seconds so that a
   // retried Complete answers as the first one did; parts is the SHA-256 of the part list.
   c.exec(
@@ -107,9 +109,11 @@ void migrate(sqlite::Connection& c) {
       "upload_id TEXT PRIMARY KEY, bucket_id INTEGER NOT NULL REFERENCES buckets(id), key TEXT NOT NULL, "
       "parts TEXT NOT NULL, etag TEXT NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL, "
       "checksum_type TEXT NOT NULL, completed_ms INTEGER NOT NULL)");
+  // Version 4: pool counters (names in meta/types.h, PoolStats).
+  c.exec("CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
   c.exec("CREATE INDEX IF NOT EXISTS completed_multiparts_by_age ON completed_multiparts(completed_ms)");
   c.exec("CREATE INDEX IF NOT EXISTS completed_multiparts_by_bucket ON completed_multiparts(bucket_id)");
-  c.exec("PRAGMA user_version = 3");
+  c.exec("PRAGMA user_version = 4");
 }
 
 Tenant read_tenant(sqlite::Statement& s) {
@@ -380,6 +384,10 @@ PoolStats SqliteMetaStore::stats() {
     scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE state <> 0", st.blobs, st.physical_bytes);
     scalar2("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE state <> 0 AND refcount = 0",
             st.reclaimable_blobs, st.reclaimable_bytes);
+    const std::string counters = std::string("SELECT COALESCE((SELECT value FROM counters WHERE name = '") +
+                                 kCounterUploadsSkipped + "'), 0), COALESCE((SELECT value FROM counters WHERE name = '" +
+                                 kCounterUploadBytesSkipped + "'), 0)";
+    scalar2(counters.c_str(), st.uploads_skipped, st.upload_bytes_skipped);
   } catch (...) {
     c->exec("ROLLBACK");
     throw;

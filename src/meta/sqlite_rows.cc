@@ -24,6 +24,7 @@ BlobRecord read_blob(sqlite::Statement& s) {
   b.state = static_cast<BlobState>(s.int64(5));
   b.zero_since_ms = s.is_null(6) ? 0 : s.int64(6);
   b.state_ms = s.is_null(7) ? 0 : s.int64(7);
+  if (!s.is_null(8)) b.md5 = s.blob(8);
   return b;
 }
 

@@ -14,7 +14,7 @@ BlobLocation read_location(sqlite::Statement& s, int first);
 
 // The columns read_blob() expects, ready for "FROM blobs ...".
 constexpr const char* kBlobColumns =
-    "SELECT sha256, size, refcount, pack, pack_offset, state, zero_since_ms, state_ms FROM blobs ";
+    "SELECT sha256, size, refcount, pack, pack_offset, state, zero_since_ms, state_ms, md5 FROM blobs ";
 BlobRecord read_blob(sqlite::Statement& s);
 
 }  // namespace herd::sqlite_rows

@@ -56,11 +56,21 @@ void SqliteWriteTxn::set_blob_state(const std::string& sha256, BlobState state, 
       .run();
 }
 
-void SqliteWriteTxn::make_blob_live(const std::string& sha256, const BlobLocation& where) {
+void SqliteWriteTxn::make_blob_live(const std::string& sha256, const BlobLocation& where, const std::string& md5) {
   sqlite::Use s(conn_->prepare("UPDATE blobs SET state = 1, state_ms = NULL, refcount = 1, zero_since_ms = NULL, "
-                               "pack = ?, pack_offset = ? WHERE sha256 = ?"));
+                               "pack = ?, pack_offset = ?, md5 = COALESCE(?, md5) WHERE sha256 = ?"));
   bind_location(*s, 1, where);
-  s->bind_blob(3, sha256).run();
+  if (md5.empty()) s->bind_null(3);
+  else s->bind_blob(3, md5);
+  s->bind_blob(4, sha256).run();
+}
+
+void SqliteWriteTxn::add_to_counter(const std::string& name, int64_t delta) {
+  sqlite::Use(conn_->prepare("INSERT INTO counters(name, value) VALUES(?, ?) "
+                             "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value"))
+      ->bind(1, std::string_view(name))
+      .bind(2, delta)
+      .run();
 }
 
 void SqliteWriteTxn::add_reference(const std::string& sha256) {

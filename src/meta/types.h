@@ -111,6 +111,7 @@ struct BlobRecord {
   BlobState state = BlobState::kLive;
   int64_t zero_since_ms = 0;  // live rows at zero references: since when
   int64_t state_ms = 0;       // pending and deleting rows: since when
+  std::string md5;            // raw 16 bytes of the bytes' MD5; empty for rows stored before schema 4
 };
 
 // The live (referenced) contents of one pack.
@@ -130,6 +131,12 @@ struct PoolStats {
   int64_t physical_bytes = 0;     // sum of distinct blob sizes
   int64_t reclaimable_blobs = 0;  // blobs at zero references awaiting GC, or being deleted by it
   int64_t reclaimable_bytes = 0;
+  int64_t uploads_skipped = 0;       // PUTs answered without their body: a public blob had the bytes
+  int64_t upload_bytes_skipped = 0;  // the bytes those PUTs did not send
 };
+
+// The names of the pool counters behind PoolStats (WriteTxn::add_to_counter).
+inline constexpr const char* kCounterUploadsSkipped = "uploads_skipped";
+inline constexpr const char* kCounterUploadBytesSkipped = "upload_bytes_skipped";
 
 }  // namespace herd

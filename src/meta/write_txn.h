@@ -26,8 +26,9 @@ class WriteTxn {
   // Sets a row's state (and when it entered it). A pending row loses its location; a live one at
   // zero references counts as unreferenced from `now_ms`.
   virtual void set_blob_state(const std::string& sha256, BlobState state, int64_t now_ms) = 0;
-  // Makes a row live with one reference, its bytes at `where`.
-  virtual void make_blob_live(const std::string& sha256, const BlobLocation& where) = 0;
+  // Makes a row live with one reference, its bytes at `where`, recording their raw MD5 (when
+  // `md5` is not empty).
+  virtual void make_blob_live(const std::string& sha256, const BlobLocation& where, const std::string& md5) = 0;
   // One more reference (clears the zero-since time).
   virtual void add_reference(const std::string& sha256) = 0;
   // One reference less; a row reaching zero records `now_ms` as its zero-since time.
@@ -55,6 +56,9 @@ class WriteTxn {
   // Records that an upload completed (MultipartRows::get_completed_multipart reads it back),
   // replacing any record with the same upload id.
   virtual void record_completed_multipart(const CompletedUpload& completed) = 0;
+
+  // --- pool counters (PoolStats): named totals that only grow
+  virtual void add_to_counter(const std::string& name, int64_t delta) = 0;
 
   // --- entries of a group: an entry that fails is undone alone (savepoints)
   virtual void begin_entry() = 0;

@@ -20,20 +20,20 @@ GroupCommit::~GroupCommit() {
   for (auto& t : committers_) t.join();
 }
 
-void GroupCommit::submit(const ObjectRecord& object, TempBlob& temp, Done done) {
+void GroupCommit::submit(const ObjectRecord& object, TempBlob& temp, const std::string& md5, Done done) {
   bool wake;
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(Waiter{&object, &temp, std::move(done), {}, nullptr});
+    queue_.push_back(Waiter{&object, &temp, &md5, std::move(done), {}, nullptr});
     // A running group picks the queue up when it ends; only an idle committer needs waking.
     wake = committing_ < static_cast<int>(committers_.size()) && queue_.size() == 1;
   }
   if (wake) work_.notify_one();
 }
 
-PutOutcome GroupCommit::commit(const ObjectRecord& object, TempBlob& temp) {
+PutOutcome GroupCommit::commit(const ObjectRecord& object, TempBlob& temp, const std::string& md5) {
   std::promise<PutOutcome> result;
-  submit(object, temp, [&](PutOutcome outcome, std::exception_ptr error) {
+  submit(object, temp, md5, [&](PutOutcome outcome, std::exception_ptr error) {
     if (error) result.set_exception(error);
     else result.set_value(outcome);
   });
@@ -87,7 +87,7 @@ size_t GroupCommit::queued() const {
 void GroupCommit::commit_group(std::vector<Waiter>& group) {
   std::vector<PendingPut> puts;
   puts.reserve(group.size());
-  for (const Waiter& w : group) puts.push_back(PendingPut{*w.object, w.temp, {}, {}, nullptr});
+  for (const Waiter& w : group) puts.push_back(PendingPut{*w.object, w.temp, *w.md5, {}, {}, nullptr});
   try {
     commits_.commit(puts);
     for (size_t i = 0; i < group.size(); ++i) {
@@ -106,7 +106,7 @@ void GroupCommit::commit_group(std::vector<Waiter>& group) {
   // alone, so every one gets its own outcome.
   for (Waiter& w : group) {
     try {
-      w.outcome = commits_.commit_one(*w.object, *w.temp);
+      w.outcome = commits_.commit_one(*w.object, *w.temp, *w.md5);
     } catch (...) {
       w.error = std::current_exception();
     }

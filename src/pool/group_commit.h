@@ -29,11 +29,11 @@ class GroupCommit {
   // Called on the committer thread once a commit is durable (error empty), or failed (outcome as
   // ObjectCommits::commit_one would return it, error what it would throw).
   using Done = std::function<void(PutOutcome outcome, std::exception_ptr error)>;
-  // Queues a commit of `object`, whose bytes are `temp` (placed when the blob has no live
-  // reference). Both must stay alive until `done` has run.
-  void submit(const ObjectRecord& object, TempBlob& temp, Done done);
+  // Queues a commit of `object`, whose bytes are `temp` with MD5 `md5` (raw; placed when the blob
+  // has no live reference). All three must stay alive until `done` has run.
+  void submit(const ObjectRecord& object, TempBlob& temp, const std::string& md5, Done done);
   // submit(), then blocks until it is done; returns or throws as ObjectCommits::commit_one would.
-  PutOutcome commit(const ObjectRecord& object, TempBlob& temp);
+  PutOutcome commit(const ObjectRecord& object, TempBlob& temp, const std::string& md5);
   // Blocks until every commit submitted so far is done.
   void drain();
 
@@ -50,6 +50,7 @@ class GroupCommit {
   struct Waiter {
     const ObjectRecord* object;
     TempBlob* temp;
+    const std::string* md5;
     Done done;
     PutOutcome outcome;
     std::exception_ptr error;

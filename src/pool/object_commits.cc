@@ -134,7 +134,7 @@ void ObjectCommits::commit_reserved(std::vector<PendingPut>& puts, const std::ve
         ok = true;
         // Live and referenced: another upload committed the same bytes first; ours are garbage.
         if (referenced) txn->add_reference(sha);
-        else txn->make_blob_live(sha, where[i]);
+        else txn->make_blob_live(sha, where[i], put.md5);
         put.outcome.deduplicated = false;
       }
       if (!ok) {
@@ -173,19 +173,21 @@ void ObjectCommits::commit(std::vector<PendingPut>& puts) {
   }
 }
 
-PutOutcome ObjectCommits::commit_one(const ObjectRecord& object, TempBlob& temp, std::function<void(WriteTxn&)> also) {
-  std::vector<PendingPut> puts{PendingPut{object, &temp, std::move(also), {}, nullptr}};
+PutOutcome ObjectCommits::commit_one(const ObjectRecord& object, TempBlob& temp, const std::string& md5,
+                                     std::function<void(WriteTxn&)> also) {
+  std::vector<PendingPut> puts{PendingPut{object, &temp, md5, std::move(also), {}, nullptr}};
   commit(puts);
   if (puts[0].error) std::rethrow_exception(puts[0].error);
   return puts[0].outcome;
 }
 
-bool ObjectCommits::reference(const ObjectRecord& object) {
+bool ObjectCommits::reference(const ObjectRecord& object, std::function<void(WriteTxn&)> also) {
   auto txn = meta_.write(true);
   auto row = txn->lock_blob(object.sha256);
   if (!row || row->state != BlobState::kLive || row->refcount == 0) return false;
   txn->add_reference(object.sha256);
   if (auto previous = txn->write_object(object)) txn->release_reference(*previous, now_ms());
+  if (also) also(*txn);
   txn->commit();
   return true;
 }

@@ -36,6 +36,7 @@ struct PutOutcome {
 struct PendingPut {
   ObjectRecord object;
   TempBlob* temp = nullptr;  // its bytes, placed when the blob has no live reference
+  std::string md5;           // raw MD5 of those bytes, recorded on the blob row they make live
   // Runs inside the commit transaction, after the object row is written (e.g. ends the multipart
   // upload the object completes); an exception fails this entry alone.
   std::function<void(WriteTxn&)> also;
@@ -55,11 +56,12 @@ class ObjectCommits {
   // the database fails); a later round failing fails the entries it held.
   void commit(std::vector<PendingPut>& puts);
   // commit() of one entry; returns its outcome or throws its error.
-  PutOutcome commit_one(const ObjectRecord& object, TempBlob& temp, std::function<void(WriteTxn&)> also = {});
+  PutOutcome commit_one(const ObjectRecord& object, TempBlob& temp, const std::string& md5,
+                        std::function<void(WriteTxn&)> also = {});
   // Commits `object` as another reference to the blob its sha256 names (CopyObject), in one
-  // durable transaction; false when that blob has no live reference, so no bytes to trust.
-  // Throws NoSuchBucketError.
-  bool reference(const ObjectRecord& object);
+  // durable transaction with `also`; false when that blob has no live reference, so no bytes to
+  // trust. Throws NoSuchBucketError.
+  bool reference(const ObjectRecord& object, std::function<void(WriteTxn&)> also = {});
   // Deletes (bucket, key) and releases its reference; false when absent.
   bool remove(int64_t bucket_id, const std::string& key);
   // Deletes every listed key that exists, in one transaction.

@@ -68,7 +68,7 @@ ObjectRecord Pool::record_of(Upload& upload, int64_t bucket_id, const std::strin
 ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta) {
   ObjectRecord o = record_of(upload, bucket_id, key, std::move(meta));
   sync_unless_duplicate(upload);
-  group_commit_.commit(o, upload.temp());
+  group_commit_.commit(o, upload.temp(), upload.md5());
   cache_.invalidate_object(bucket_id, key);
   return o;
 }
@@ -76,7 +76,7 @@ ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key
 void Pool::put_async(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta, PutDone done) {
   auto o = std::make_shared<ObjectRecord>(record_of(upload, bucket_id, key, std::move(meta)));
   TempBlob& temp = upload.temp();
-  group_commit_.submit(*o, temp, [this, o, done = std::move(done)](PutOutcome, std::exception_ptr error) {
+  group_commit_.submit(*o, temp, upload.md5(), [this, o, done = std::move(done)](PutOutcome, std::exception_ptr error) {
     if (!error) cache_.invalidate_object(o->bucket_id, o->key);
     done(std::move(*o), error);
   });
@@ -111,6 +111,16 @@ void Pool::remove_many(int64_t bucket_id, const std::vector<std::string>& keys) 
 
 bool Pool::copy(const ObjectRecord& object) {
   if (!commits_.reference(object)) return false;
+  cache_.invalidate_object(object.bucket_id, object.key);
+  return true;
+}
+
+bool Pool::commit_skipped_upload(const ObjectRecord& object) {
+  bool ok = commits_.reference(object, [&](WriteTxn& txn) {
+    txn.add_to_counter(kCounterUploadsSkipped, 1);
+    txn.add_to_counter(kCounterUploadBytesSkipped, object.size);
+  });
+  if (!ok) return false;
   cache_.invalidate_object(object.bucket_id, object.key);
   return true;
 }
@@ -172,7 +182,7 @@ ObjectRecord Pool::complete_multipart(Upload& upload, CompletedUpload& completed
   completed.completed_ms = o.modified_ms;
   sync_unless_duplicate(upload);
   std::vector<std::string> staged;
-  commits_.commit_one(o, upload.temp(), [&](WriteTxn& txn) {
+  commits_.commit_one(o, upload.temp(), upload.md5(), [&](WriteTxn& txn) {
     staged = txn.delete_multipart(completed.upload_id);
     txn.record_completed_multipart(completed);
   });

@@ -92,6 +92,9 @@ class Pool {
   // Commits `object` as another reference to the live blob its sha256 names (CopyObject); false
   // when that blob lost its last reference meanwhile, so there are no bytes to reference.
   bool copy(const ObjectRecord& object);
+  // copy() for an upload whose body was never received because the pool holds its bytes (the
+  // caller checked who may do that): counted in PoolStats as a skipped upload of object.size bytes.
+  bool commit_skipped_upload(const ObjectRecord& object);
   // Sets an object's canned ACL; false when absent.
   bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl);
   void set_bucket_acl(int64_t bucket_id, const std::string& acl);

@@ -146,6 +146,7 @@ AuthResult authenticate(const http::Exchange& ex, const std::string& decoded_pat
     result.chunk_signing = ChunkSigning{std::move(key), r.amz_date, r.credential.scope(), expected};
   result.tenant = std::move(tenant);
   result.presigned = presigned;
+  result.signed_headers = r.signed_headers;
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http/exchange.h"
 #include "pool/tenant_cache.h"
@@ -26,6 +27,7 @@ struct AuthResult {
   std::string payload_sha256_hex;  // for kSignedHex
   std::optional<ChunkSigning> chunk_signing;  // for kStreamingSigned
   bool presigned = false;                     // authenticated by query parameters (a presigned URL)
+  std::vector<std::string> signed_headers;    // lower-case names the signature covers
 };
 
 struct AuthOptions {

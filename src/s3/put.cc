@@ -1,4 +1,5 @@
-// PutObject: streams the body into the pool (hashing as it goes), verifies what the client
+// PutObject: answered at once when the pool already holds the body's bytes publicly (upload_skip.h);
+// otherwise streams the body into the pool (hashing as it goes), verifies what the client
 // promised, then commits the deduplicated object.
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -8,6 +9,7 @@
 #include "s3/error.h"
 #include "s3/object_meta.h"
 #include "s3/operations.h"
+#include "s3/upload_skip.h"
 
 namespace herd::s3 {
 
@@ -42,6 +44,20 @@ asio::awaitable<ObjectRecord> commit_in_background(Pool& pool, Upload& upload, i
 Op put_object(Context& ctx) {
   Bucket bucket = ctx.owned_bucket();
   ObjectMeta meta = object_meta_from_request(ctx.ex);
+  std::optional<SkippedUpload> skipped;
+  try {
+    skipped = co_await skip_upload_if_known(ctx, bucket, meta);
+  } catch (const NoSuchBucketError&) {
+    throw no_such_bucket();
+  }
+  if (skipped) {  // answered without 100 Continue: the client never sends the body
+    auto h = s3_headers(ctx, false);
+    h.emplace_back("ETag", "\"" + skipped->object.etag + "\"");
+    if (skipped->checksum_sha256) h.emplace_back("x-amz-checksum-sha256", *skipped->checksum_sha256);
+    http::Response response{200, std::move(h), ""};
+    co_await ctx.ex.respond(response);
+    co_return;
+  }
   auto upload = ctx.pool.begin_upload(ctx.options.max_object_size, /*may_pack=*/true);
   // The slot stays held until the commit is done: a body in memory is bounded by the slots too.
   std::optional<UploadSlots::Slot> slot;

@@ -1,5 +1,6 @@
 #include "web/public_read.h"
 
+#include "federation/content_digest.h"
 #include "s3/access.h"
 #include "s3/conditional.h"
 #include "s3/error.h"
@@ -17,6 +18,7 @@ namespace {
 boost::asio::awaitable<void> send(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking, const ObjectRecord& object,
                                   std::string etag, http::Headers h) {
   h.emplace_back("Access-Control-Allow-Origin", "*");
+  h.emplace_back("Repr-Digest", federation::repr_digest(object.sha256));  // RFC 9530: of the whole object
   apply_content_policy(h);
   switch (s3::evaluate_conditions(s3::conditions_of(ex), etag, object.modified_ms / 1000)) {
     case s3::ConditionResult::kPreconditionFailed:
@@ -96,7 +98,23 @@ boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, http::Bl
   std::string hex = name.substr(0, name.find('.'));
   auto sha = is_lower_hex(hex, 64) ? from_hex(hex) : std::nullopt;
   if (!sha) throw s3::no_such_key();
-  auto object = pool.meta().public_object_for_blob(*sha);
+  co_await serve_blob_by_hash(ex, pool, blocking, *sha);
+}
+
+boost::asio::awaitable<void> serve_hashlink(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
+                                            const std::string& hashlink) {
+  auto parsed = federation::parse_hashlink(hashlink);
+  if (parsed.status == federation::HashlinkParse::Status::kMalformed)
+    throw s3::invalid_argument("Malformed hashlink: expected hl:<base58btc multihash>");
+  if (parsed.status == federation::HashlinkParse::Status::kUnsupported)
+    throw s3::invalid_argument("Unsupported hashlink: only sha2-256 multihashes are served");
+  co_await serve_blob_by_hash(ex, pool, blocking, parsed.sha256);
+}
+
+boost::asio::awaitable<void> serve_blob_by_hash(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
+                                                const std::string& sha256) {
+  const std::string hex = to_hex(sha256);
+  auto object = pool.meta().public_object_for_blob(sha256);
   if (!object) throw s3::no_such_key();
   // Content-addressed: the bytes behind this URL can never change.
   http::Headers h{{"Content-Type", object->meta.content_type.empty() ? "binary/octet-stream" : object->meta.content_type},

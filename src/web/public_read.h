@@ -1,7 +1,8 @@
 #pragma once
 // Anonymous reads: an object whose own ACL is public-read (a bucket's ACL never makes objects
-// readable), and content-addressed blob URLs (/blobs/<sha256>[.ext]) for blobs that at least one
-// public object references.
+// readable), and content-addressed blob URLs (/blobs/<sha256>[.ext], and FEP-ef61 hashlinks) for
+// blobs that at least one public object references. Every answer carries the RFC 9530
+// Repr-Digest of the whole representation (the blob's SHA-256).
 // Shared by the S3 endpoint (unsigned GET/HEAD) and the public endpoint. Blob opens that may wait
 // on a remote store run on `blocking`.
 #include <boost/asio/awaitable.hpp>
@@ -27,6 +28,16 @@ boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool,
 // public object references the blob. Throws s3::Error.
 boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
                                         const std::string& path_after_blobs);
+
+// Serves the blob whose raw SHA-256 is `sha256` as serve_blob() does.
+boost::asio::awaitable<void> serve_blob_by_hash(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
+                                                const std::string& sha256);
+
+// Serves a FEP-ef61 hashlink ("hl:zQm…", the path after /.well-known/apgateway/) as serve_blob()
+// does: only while a public object references the blob, so a hash alone never reveals private
+// bytes. 400 InvalidArgument for a malformed hashlink, one with metadata, or another algorithm.
+boost::asio::awaitable<void> serve_hashlink(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
+                                            const std::string& hashlink);
 
 // The blob URL path of an object: /blobs/<sha256 hex> plus the key's extension when it is short
 // and plain (e.g. ".jpg"), so CDNs and browsers see a familiar name.

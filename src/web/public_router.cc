@@ -57,6 +57,11 @@ boost::asio::awaitable<void> PublicRouter::route(http::Exchange& ex) {
   if (!path || path->empty() || path->front() != '/') throw s3::invalid_request("Malformed request target");
   if (path->find('\0') != std::string::npos || !s3::valid_utf8(*path)) throw s3::invalid_argument("Invalid path");
 
+  constexpr std::string_view kHashlinks = "/.well-known/apgateway/";
+  if (path->starts_with(kHashlinks)) {
+    co_await serve_hashlink(ex, pool_, blocking_, path->substr(kHashlinks.size()));
+    co_return;
+  }
   constexpr std::string_view kBlobs = "/blobs/";
   if (path->starts_with(kBlobs)) {
     std::string name = path->substr(kBlobs.size());

@@ -22,6 +22,7 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -340,6 +341,69 @@ def _parse_response(raw, method):
     data = resp.read()
     return RawResponse(resp.status, resp.reason, {k.lower(): v for k, v in resp.getheaders()}, data,
                        raw[: raw.find(b"\r\n")])
+
+
+class CountingProxy:
+    """A TCP relay on a loopback port in front of `target_port` that counts the bytes clients send
+    through it: what a server received, measured outside the server. Stops (closing every relayed
+    connection) in stop()."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.sent = 0  # client -> server bytes, all connections
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._stopping = False
+        self._sockets = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def _accept(self):
+        while not self._stopping:
+            try:
+                client, _ = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=30)
+            with self._lock:
+                self._sockets += [client, upstream]
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, src, dst, counted):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if counted:
+                    with self._lock:
+                        self.sent += len(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def stop(self):
+        self._stopping = True
+        self._thread.join(timeout=5)
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -109,11 +109,11 @@ TEST_F(GroupCommitTest, CommitsQueuedWhileAGroupRunsFormTheNextGroup) {
   blobs_.hold();  // the committer takes the first commit alone, then waits inside its placement
   std::vector<Prepared> prepared;
   for (int i = 0; i <= kFollowers; ++i) prepared.push_back(prepare("k" + std::to_string(i), "bytes " + std::to_string(i)));
-  std::thread leader([&] { group.commit(prepared[0].object, *prepared[0].temp); });
+  std::thread leader([&] { group.commit(prepared[0].object, *prepared[0].temp, std::string()); });
   while (blobs_.calls() == 0) std::this_thread::yield();
   std::vector<std::thread> followers;
   for (int i = 1; i <= kFollowers; ++i)
-    followers.emplace_back([&, i] { group.commit(prepared[i].object, *prepared[i].temp); });
+    followers.emplace_back([&, i] { group.commit(prepared[i].object, *prepared[i].temp, std::string()); });
   while (group.queued() < kFollowers) std::this_thread::yield();
   blobs_.release();
   leader.join();
@@ -132,9 +132,9 @@ TEST_F(GroupCommitTest, CommitsQueuedWhileAGroupRunsFormTheNextGroup) {
 
 TEST_F(GroupCommitTest, DuplicatesInOneGroupPlaceTheBytesOnce) {
   auto a = prepare("a", "same"), b = prepare("b", "same"), c = prepare("c", "other");
-  std::vector<PendingPut> puts{{a.object, a.temp.get(), {}, {}, nullptr},
-                               {b.object, b.temp.get(), {}, {}, nullptr},
-                               {c.object, c.temp.get(), {}, {}, nullptr}};
+  std::vector<PendingPut> puts{{a.object, a.temp.get(), {}, {}, {}, nullptr},
+                               {b.object, b.temp.get(), {}, {}, {}, nullptr},
+                               {c.object, c.temp.get(), {}, {}, {}, nullptr}};
   ObjectCommits(meta_, blobs_).commit(puts);
   EXPECT_EQ(blobs_.calls(), 1);
   EXPECT_EQ(blobs_.placed(), 2);  // a's bytes and c's
@@ -147,9 +147,9 @@ TEST_F(GroupCommitTest, DuplicatesInOneGroupPlaceTheBytesOnce) {
 
 TEST_F(GroupCommitTest, AMemberFailingAloneLeavesTheOthersCommitted) {
   auto a = prepare("a", "one"), gone = prepare("x", "two", /*bucket=*/987654), c = prepare("c", "three");
-  std::vector<PendingPut> puts{{a.object, a.temp.get(), {}, {}, nullptr},
-                               {gone.object, gone.temp.get(), {}, {}, nullptr},
-                               {c.object, c.temp.get(), {}, {}, nullptr}};
+  std::vector<PendingPut> puts{{a.object, a.temp.get(), {}, {}, {}, nullptr},
+                               {gone.object, gone.temp.get(), {}, {}, {}, nullptr},
+                               {c.object, c.temp.get(), {}, {}, {}, nullptr}};
   ObjectCommits(meta_, blobs_).commit(puts);
   EXPECT_EQ(blobs_.placed(), 2);  // nothing placed for the member whose bucket is gone
   EXPECT_FALSE(puts[0].error);
@@ -165,12 +165,12 @@ TEST_F(GroupCommitTest, AGroupThatCannotPlaceItsBytesCommitsNothingAndEachMember
   GroupCommit group(meta_, blobs_);
   blobs_.fail_ = true;
   auto a = prepare("a", "alpha");
-  EXPECT_THROW(group.commit(a.object, *a.temp), std::runtime_error);
+  EXPECT_THROW(group.commit(a.object, *a.temp, std::string()), std::runtime_error);
   EXPECT_FALSE(meta_.get_object(bucket_, "a"));
   EXPECT_FALSE(meta_.get_blob(sha256("alpha")));
   // Once the disk recovers, the same temp blob commits.
   blobs_.fail_ = false;
-  group.commit(a.object, *a.temp);
+  group.commit(a.object, *a.temp, std::string());
   EXPECT_TRUE(meta_.get_object(bucket_, "a"));
   EXPECT_EQ(blob_files(), 1u);
 }
@@ -182,13 +182,13 @@ TEST_F(GroupCommitTest, SubmitReturnsAtOnceAndCallsBackWhenDone) {
   std::atomic<int> done{0};
   std::exception_ptr gone_error;
   std::thread::id committer;
-  group.submit(a.object, *a.temp, [&](PutOutcome outcome, std::exception_ptr error) {
+  group.submit(a.object, *a.temp, std::string(), [&](PutOutcome outcome, std::exception_ptr error) {
     EXPECT_FALSE(error);
     EXPECT_FALSE(outcome.deduplicated);
     committer = std::this_thread::get_id();
     ++done;
   });
-  group.submit(gone.object, *gone.temp, [&](PutOutcome, std::exception_ptr error) {
+  group.submit(gone.object, *gone.temp, std::string(), [&](PutOutcome, std::exception_ptr error) {
     gone_error = error;
     ++done;
   });
@@ -205,9 +205,9 @@ TEST_F(GroupCommitTest, SubmitReturnsAtOnceAndCallsBackWhenDone) {
 TEST_F(GroupCommitTest, ADuplicateOfALiveBlobPlacesNothing) {
   GroupCommit group(meta_, blobs_);
   auto a = prepare("a", "payload"), b = prepare("b", "payload");
-  group.commit(a.object, *a.temp);
+  group.commit(a.object, *a.temp, std::string());
   int calls = blobs_.calls();
-  EXPECT_TRUE(group.commit(b.object, *b.temp).deduplicated);
+  EXPECT_TRUE(group.commit(b.object, *b.temp, std::string()).deduplicated);
   EXPECT_EQ(blobs_.calls(), calls);
   EXPECT_EQ(refcount("payload"), 2);
   EXPECT_EQ(count_files(dir_.path() + "/tmp"), 1u);  // b's temp, dropped by its owner

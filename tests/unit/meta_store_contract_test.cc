@@ -95,7 +95,7 @@ class MetaStoreContract : public ::testing::TestWithParam<std::string> {
     temp->write(bytes.data(), bytes.size());
     ObjectRecord o = record(bucket, key, bytes);
     o.meta = std::move(m);
-    return commits_.commit_one(o, *temp);
+    return commits_.commit_one(o, *temp, md5(bytes));
   }
   bool remove(int64_t bucket, const std::string& key) { return commits_.remove(bucket, key); }
   // Blobs GC may take (ignoring abandoned placements).
@@ -535,7 +535,7 @@ TEST_P(MetaStoreContract, AnotherProcessSeesCommittedChangesWhenTheStoreIsShared
   int64_t b = make_bucket(make_tenant("t"), "bucket");
   auto temp = blobs_.create_temp();
   temp->write("x", 1);
-  other.commit_one(record(b, std::string("k\0ey", 4), "x"), *temp);
+  other.commit_one(record(b, std::string("k\0ey", 4), "x"), *temp, md5("x"));
   other_meta->set_bucket_acl(b, "public-read");
   auto has = [&](MetaChange::Kind kind, const std::string& key) {
     std::lock_guard lock(mu);
@@ -663,7 +663,7 @@ TEST_P(MetaStoreContract, EveryObjectFieldRoundTrips) {
   o.meta.checksum = "AAAAAA==";
   auto temp = blobs_.create_temp();
   temp->write(bytes.data(), bytes.size());
-  commits_.commit_one(o, *temp);
+  commits_.commit_one(o, *temp, std::string());
 
   auto got = meta_.get_object(b, o.key);
   ASSERT_TRUE(got.has_value());
@@ -752,6 +752,35 @@ TEST_P(MetaStoreContract, PublicObjectForBlobFollowsTheObjectAclOnly) {
   EXPECT_FALSE(meta_.public_object_for_blob(sha256("shared bytes")).has_value());
 }
 
+TEST_P(MetaStoreContract, ABlobRowRecordsTheMd5OfItsBytes) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "some bytes");
+  auto row = meta_.get_blob(sha256("some bytes"));
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->md5, md5("some bytes"));
+  put(b, "k2", "some bytes");  // a reference adds nothing, changes nothing
+  EXPECT_EQ(meta_.get_blob(sha256("some bytes"))->md5, md5("some bytes"));
+}
+
+// A database of schema version 3 (blobs without MD5s) opens as version 4; its old blobs have no
+// MD5 until their bytes are placed again.
+TEST_P(MetaStoreContract, AVersionThreeDatabaseGainsBlobMd5s) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "an SQLite migration";
+  const std::string db_path = dir_.path() + "/herd.db";
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "k", "old blob");
+  {
+    sqlite::Connection c(db_path, 5000);
+    c.exec("ALTER TABLE blobs DROP COLUMN md5");
+    c.exec("PRAGMA user_version = 3");
+  }
+  SqliteMetaStore reopened(db_path);
+  auto row = reopened.get_blob(sha256("old blob"));
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->md5, "");
+  EXPECT_EQ(row->refcount, 1);
+}
+
 // Version 3 is still unreleased: a database made before the objects' expires column and the
 // completed_multiparts table existed gains both when it is opened.
 TEST_P(MetaStoreContract, AnEarlierVersionThreeDatabaseGainsExpiresAndCompletions) {
@@ -812,7 +841,7 @@ TEST_P(MetaStoreContract, ConcurrentWritersThroughTwoStoresKeepCountsExact) {
         auto temp = blobs_.create_temp();
         temp->write(bytes.data(), bytes.size());
         ObjectCommits commits(store, blobs_);
-        commits.commit_one(o, *temp);
+        commits.commit_one(o, *temp, std::string());
         if (i % 4 == 3) commits.remove(b, "w" + std::to_string(id) + "/" + std::to_string((i + 5) % 10));
       }
     } catch (const std::exception& e) {

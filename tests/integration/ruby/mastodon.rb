@@ -451,7 +451,17 @@ def scenario_no_such_bucket
   { attempts: attempts }
 end
 
+# Uploads HERD_UPLOAD_FILE as HERD_KEY the way Paperclip stores an attachment (public-read), once.
+def scenario_upload_file
+  path = ENV.fetch('HERD_UPLOAD_FILE')
+  key = ENV.fetch('HERD_KEY')
+  step('upload') { paperclip_write(key, path, 'image/png') }
+  head = step('head') { CLIENT.head_object(bucket: BUCKET, key: key) }
+  { key: key, etag: head.etag, size: head.content_length }
+end
+
 SCENARIOS = {
+  'upload_file' => -> { scenario_upload_file },
   'no_such_bucket' => -> { scenario_no_such_bucket },
   'small' => -> { scenario_small },
   'multipart' => -> { scenario_multipart },
