@@ -18,6 +18,9 @@ class ObjectRows {
   // Some object referencing the blob that anyone may read (its own ACL is public-read or
   // public-read-write; a bucket's ACL never makes objects readable), if there is one.
   virtual std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) = 0;
+  // True when tenant `tenant_id` may use the blob's bytes without sending them: a public object
+  // references it (anyone can read those bytes), or one of the tenant's own objects does.
+  virtual bool blob_usable_by(int64_t tenant_id, const std::string& sha256) = 0;
   // Up to `limit` objects in key order with key > `after` (or >= when `inclusive`) and key
   // starting with `prefix`.
   virtual std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,

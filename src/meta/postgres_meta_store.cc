@@ -306,6 +306,14 @@ std::optional<ObjectRecord> PostgresMetaStore::public_object_for_blob(const std:
   return postgres_rows::read_object(r, 0);
 }
 
+bool PostgresMetaStore::blob_usable_by(int64_t tenant_id, const std::string& sha256) {
+  Lease c(*this);
+  return !c->query("SELECT 1 FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.sha256 = $1 AND "
+                   "(o.acl IN ('public-read', 'public-read-write') OR b.tenant_id = $2) LIMIT 1",
+                   {bytea(sha256), param(tenant_id)})
+              .empty();
+}
+
 std::vector<ObjectSummary> PostgresMetaStore::list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
                                                            const std::string& prefix, size_t limit) {
   Lease c(*this);

@@ -311,6 +311,14 @@ std::optional<ObjectRecord> SqliteMetaStore::public_object_for_blob(const std::s
   return read_object(*s);
 }
 
+bool SqliteMetaStore::blob_usable_by(int64_t tenant_id, const std::string& sha256) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare("SELECT 1 FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.sha256 = ? AND "
+                           "(o.acl IN ('public-read', 'public-read-write') OR b.tenant_id = ?) LIMIT 1"));
+  s->bind_blob(1, sha256).bind(2, tenant_id);
+  return s->step();
+}
+
 std::vector<ObjectSummary> SqliteMetaStore::list_objects(int64_t bucket_id, const std::string& after,
                                                          bool inclusive, const std::string& prefix,
                                                          size_t limit) {

@@ -68,7 +68,7 @@ boost::asio::awaitable<std::optional<SkippedUpload>> skip_upload_if_known(Contex
     if (!blob || blob->state != BlobState::kLive || blob->refcount == 0 || blob->md5.empty()) return std::nullopt;
     if (static_cast<uint64_t>(blob->size) != *length) return std::nullopt;
     if (content_md5 && *content_md5 != blob->md5) return std::nullopt;
-    if (!ctx.pool.meta().public_object_for_blob(claim->sha256)) return std::nullopt;
+    if (!ctx.pool.meta().blob_usable_by(ctx.tenant().id, claim->sha256)) return std::nullopt;
     SkippedUpload skipped;
     ObjectRecord& o = skipped.object;
     o.bucket_id = bucket.id;

@@ -3,9 +3,9 @@
 URLs carry an RFC 9530 Repr-Digest; blobs answer as FEP-ef61 hashlinks
 (/.well-known/apgateway/hl:zQm…) only while a public object references them; and a PutObject that
 sends `Expect: 100-continue` with the body's SHA-256 signed is answered without its body when a
-public object already holds those bytes (boto3, and aws-sdk-s3 for Ruby as Mastodon uses it),
+public object (or one of the uploader's own) already holds those bytes (boto3, and aws-sdk-s3 for Ruby as Mastodon uses it),
 measured by a relay that counts what the client sent, and counted in `herd stats`. A hash that
-only a private object references is never skipped."""
+only another tenant's private object references is never skipped."""
 import base64
 import hashlib
 import io
@@ -171,6 +171,16 @@ class FederationByHashTest(HerdTestCase):
         self.assertEqual(resp["ETag"], h.quoted_etag(body))
         self.assertEqual(self.stats()["uploads_skipped"], before["uploads_skipped"])
         self.assertEqual(self.client("bob").get_object(Bucket=bucket, Key="mine.png")["Body"].read(), body)
+
+    def test_a_tenant_reuploading_its_own_private_bytes_sends_no_body(self):
+        body = os.urandom(1024 * 1024 + 3)
+        bucket = self.put_public("mine.png", body, acl="private")
+        tenant = self.tenants["alice"]
+        resp = h.raw_request(self.server.port, "PUT", "/%s/again.png" % bucket, body=body, tenant=tenant,
+                             expect_continue=True)
+        self.assertEqual(resp.status, 200)
+        self.assertFalse(resp.interim.startswith(b"HTTP/1.1 100"), resp.interim)
+        self.assertEqual(self.client("alice").get_object(Bucket=bucket, Key="again.png")["Body"].read(), body)
 
     def test_a_wrong_length_or_md5_is_not_skipped(self):
         body = os.urandom(100000)

@@ -762,6 +762,19 @@ TEST_P(MetaStoreContract, ABlobRowRecordsTheMd5OfItsBytes) {
   EXPECT_EQ(meta_.get_blob(sha256("some bytes"))->md5, md5("some bytes"));
 }
 
+TEST_P(MetaStoreContract, ABlobIsUsableByItsOwnersAndByEveryoneOncePublic) {
+  int64_t alice = make_tenant("alice"), bob = make_tenant("bob");
+  int64_t ba = make_bucket(alice, "alice-bucket");
+  meta_.set_bucket_acl(ba, "public-read");  // a bucket's ACL makes no object public
+  put(ba, "k", "alice's bytes");
+  const std::string sha = sha256("alice's bytes");
+  EXPECT_TRUE(meta_.blob_usable_by(alice, sha));
+  EXPECT_FALSE(meta_.blob_usable_by(bob, sha));
+  ASSERT_TRUE(meta_.set_object_acl(ba, "k", "public-read"));
+  EXPECT_TRUE(meta_.blob_usable_by(bob, sha));
+  EXPECT_FALSE(meta_.blob_usable_by(bob, sha256("never stored")));
+}
+
 // A database of schema version 3 (blobs without MD5s) opens as version 4; its old blobs have no
 // MD5 until their bytes are placed again.
 TEST_P(MetaStoreContract, AVersionThreeDatabaseGainsBlobMd5s) {
