@@ -28,5 +28,6 @@ void add_gc_command(CLI::App& app, Common& common);
 void add_fsck_command(CLI::App& app, Common& common);
 void add_bench_command(CLI::App& app, Common& common);
 void add_migrate_command(CLI::App& app, Common& common);
+void add_retrieve_command(CLI::App& app, Common& common);
 
 }  // namespace herd::cli

@@ -14,6 +14,7 @@
 #include "http/blocking_pool.h"
 #include "http/server.h"
 #include "app/data_dir.h"
+#include "app/s3_listener.h"
 #include "s3/router.h"
 #include "web/public_router.h"
 
@@ -88,6 +89,15 @@ void raise_file_limit() {
   if (::setrlimit(RLIMIT_NOFILE, &r) != 0) spdlog::warn("could not raise the open file limit");
 }
 
+// The base URLs of this pool's public endpoint, whose object and blob URLs a retrieve resolves
+// without downloading: its listen address, its redirect base, and [federation] public_urls.
+std::vector<std::string> own_public_urls(const Config& c) {
+  std::vector<std::string> urls = c.federation_public_urls;
+  if (!c.s3.public_reads.listen.empty()) urls.push_back("http://" + c.s3.public_reads.listen);
+  if (!c.s3.public_reads.redirect_base.empty()) urls.push_back(c.s3.public_reads.redirect_base);
+  return urls;
+}
+
 void serve(const Config& c) {
   spdlog::set_level(spdlog::level::from_str(c.log_level));
   raise_file_limit();
@@ -108,7 +118,11 @@ void serve(const Config& c) {
   http::BlockingPool blocking(c.blocking_threads);
   http::IoPool io(threads);
   s3::Router router(dir.pool(), blocking, c.s3);
-  http::Server server(io, options, router);
+  federation::Fetcher fetcher(c.fetch);
+  federation::Retriever retriever(dir.pool(), fetcher, federation::OwnUrls(own_public_urls(c)));
+  federation::Api federation_api(dir.pool(), blocking, retriever, c.s3.auth);
+  S3Listener listener(router, federation_api);
+  http::Server server(io, options, listener);
   server.start();
   // The public endpoint, when configured: anonymous reads only.
   web::PublicRouter public_router(dir.pool(), blocking, c.s3.public_reads);

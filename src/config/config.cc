@@ -75,6 +75,57 @@ void read_public(const toml::table& t, web::PublicOptions& p) {
   }
 }
 
+// An array of strings (each non-empty) at t[key], if present.
+void read_strings(const toml::table& t, const std::string& where, const char* key, std::vector<std::string>& out) {
+  const toml::node* n = t.get(key);
+  if (!n) return;
+  const toml::array* a = n->as_array();
+  const std::string what = where + " " + key + " must be an array of non-empty strings";
+  if (!a) throw std::runtime_error(what);
+  out.clear();
+  for (const auto& item : *a) {
+    auto v = item.value<std::string>();
+    if (!v || v->empty()) throw std::runtime_error(what);
+    out.push_back(*v);
+  }
+}
+
+void read_fetch(const toml::table& t, federation::FetchOptions& f) {
+  reject_unknown(t, "[fetch]", {"allowed_ports", "allow_private", "max_object_size", "connect_timeout_seconds",
+                                "timeout_seconds", "max_header_bytes", "max_redirects", "url_cache_seconds",
+                                "user_agent"});
+  if (const toml::node* n = t.get("allowed_ports")) {
+    const toml::array* a = n->as_array();
+    if (!a) throw std::runtime_error("[fetch] allowed_ports must be an array of port numbers");
+    f.allowed_ports.clear();
+    for (const auto& item : *a) {
+      auto v = item.value<int64_t>();
+      if (!v || *v < 1 || *v > 65535) throw std::runtime_error("[fetch] allowed_ports must be an array of port numbers");
+      f.allowed_ports.push_back(static_cast<int>(*v));
+    }
+  }
+  read_strings(t, "[fetch]", "allow_private", f.allow_private);
+  read(t, "fetch", "max_object_size", f.max_object_size);
+  positive(f.max_object_size, "[fetch] max_object_size", 1);
+  int64_t connect = f.connect_timeout_seconds, total = f.timeout_seconds, redirects = f.max_redirects;
+  read(t, "fetch", "connect_timeout_seconds", connect);
+  read(t, "fetch", "timeout_seconds", total);
+  read(t, "fetch", "max_redirects", redirects);
+  positive(connect, "[fetch] connect_timeout_seconds", 1);
+  positive(total, "[fetch] timeout_seconds", 1);
+  positive(redirects, "[fetch] max_redirects", 0);
+  if (connect > 3600 || total > 86400 || redirects > 20)
+    throw std::runtime_error("[fetch] timeouts or max_redirects out of range");
+  f.connect_timeout_seconds = static_cast<int>(connect);
+  f.timeout_seconds = static_cast<int>(total);
+  f.max_redirects = static_cast<int>(redirects);
+  read(t, "fetch", "max_header_bytes", f.max_header_bytes);
+  positive(f.max_header_bytes, "[fetch] max_header_bytes", 1024);
+  read(t, "fetch", "url_cache_seconds", f.url_cache_seconds);
+  positive(f.url_cache_seconds, "[fetch] url_cache_seconds", 0);
+  read(t, "fetch", "user_agent", f.user_agent);
+}
+
 void read_blobs(const toml::table& t, BlobOptions& b) {
   reject_unknown(t, "[blobs]", {"backend", "endpoint", "bucket", "region", "access_key", "secret_key", "cache_dir",
                                 "cache_bytes", "multipart_threshold", "part_size", "timeout_seconds"});
@@ -145,7 +196,7 @@ void read_file(const std::string& file, Config& c) {
   } catch (const toml::parse_error& e) {
     throw std::runtime_error("cannot read config " + file + ": " + std::string(e.description()));
   }
-  reject_unknown(root, file, {"server", "storage", "meta", "blobs", "gc", "multipart", "public"});
+  reject_unknown(root, file, {"server", "storage", "meta", "blobs", "gc", "multipart", "public", "fetch", "federation"});
   if (auto* s = root["server"].as_table()) {
     reject_unknown(*s, "[server]", {"listen", "threads", "blocking_threads", "log_level", "region", "base_domains",
                               "max_connections"});
@@ -196,6 +247,11 @@ void read_file(const std::string& file, Config& c) {
     positive(c.meta.connections, "[meta] connections", 1);
   }
   if (auto* s = root["blobs"].as_table()) read_blobs(*s, c.blobs);
+  if (auto* s = root["fetch"].as_table()) read_fetch(*s, c.fetch);
+  if (auto* s = root["federation"].as_table()) {
+    reject_unknown(*s, "[federation]", {"public_urls"});
+    read_strings(*s, "[federation]", "public_urls", c.federation_public_urls);
+  }
   if (auto* s = root["gc"].as_table()) {
     reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds", "claim_lease_seconds"});
     read(*s, "gc", "claim_lease_seconds", c.gc_claim_lease_seconds);

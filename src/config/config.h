@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "blob/blob_options.h"
+#include "federation/fetch_options.h"
 #include "meta/meta_options.h"
 #include "s3/context.h"
 
@@ -30,6 +32,10 @@ struct Config {
   int64_t multipart_max_age_seconds = 86400;  // [multipart] abandon_after_seconds: unfinished uploads older are aborted
   // [multipart] completed_retention_seconds: a retried Complete answers as the first one did for this long
   int64_t multipart_completed_retention_seconds = 86400;
+  federation::FetchOptions fetch;  // [fetch]
+  // [federation] public_urls: other base URLs of the public endpoint (a CDN's), besides its
+  // listen address and redirect base
+  std::vector<std::string> federation_public_urls;
   bool operator==(const Config&) const = default;
 };
 

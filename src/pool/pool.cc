@@ -115,6 +115,13 @@ bool Pool::copy(const ObjectRecord& object) {
   return true;
 }
 
+std::optional<BlobRecord> Pool::blob_usable_by(int64_t tenant_id, const std::string& sha256) {
+  auto blob = meta_.get_blob(sha256);
+  if (!blob || blob->state != BlobState::kLive || blob->refcount == 0 || blob->md5.empty()) return std::nullopt;
+  if (!meta_.blob_usable_by(tenant_id, sha256)) return std::nullopt;
+  return blob;
+}
+
 bool Pool::commit_skipped_upload(const ObjectRecord& object) {
   bool ok = commits_.reference(object, [&](WriteTxn& txn) {
     txn.add_to_counter(kCounterUploadsSkipped, 1);

@@ -92,6 +92,10 @@ class Pool {
   // Commits `object` as another reference to the live blob its sha256 names (CopyObject); false
   // when that blob lost its last reference meanwhile, so there are no bytes to reference.
   bool copy(const ObjectRecord& object);
+  // The blob row of bytes tenant `tenant_id` may use without sending them (an upload skipped, a
+  // federation `has`): live and referenced, its MD5 recorded (an ETag needs it), and readable by
+  // the tenant anyway (MetaStore::blob_usable_by). nullopt otherwise.
+  std::optional<BlobRecord> blob_usable_by(int64_t tenant_id, const std::string& sha256);
   // copy() for an upload whose body was never received because the pool holds its bytes (the
   // caller checked who may do that): counted in PoolStats as a skipped upload of object.size bytes.
   bool commit_skipped_upload(const ObjectRecord& object);

@@ -34,7 +34,7 @@ std::optional<std::string> find(const sigv4::Pairs& query, std::string_view name
 Error query_auth_error(const std::string& why) { return {400, "AuthorizationQueryParametersError", why}; }
 
 SignedRequest from_header(const http::Exchange& ex, std::string_view header, const sigv4::Pairs& query,
-                          const AuthOptions& options) {
+                          const AuthOptions& options, const std::string* body_sha256_hex) {
   if (header.starts_with("AWS ")) throw invalid_request("Signature Version 2 is not supported; use AWS4-HMAC-SHA256.");
   auto auth = sigv4::parse_authorization(header);
   if (!auth) throw authorization_malformed("expected AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…");
@@ -52,8 +52,9 @@ SignedRequest from_header(const http::Exchange& ex, std::string_view header, con
   r.when = *when;
   if (std::llabs(r.when - now_ms() / 1000) > options.max_skew.count()) throw request_time_too_skewed();
   auto content_sha = ex.header("x-amz-content-sha256");
-  if (!content_sha) throw invalid_request("Missing required header for this request: x-amz-content-sha256");
-  r.payload_hash = std::string(*content_sha);
+  if (content_sha) r.payload_hash = std::string(*content_sha);
+  else if (body_sha256_hex) r.payload_hash = *body_sha256_hex;  // plain SigV4 signs the body's hash
+  else throw invalid_request("Missing required header for this request: x-amz-content-sha256");
   return r;
 }
 
@@ -120,7 +121,7 @@ void set_payload_mode(AuthResult& result, const std::string& payload_hash) {
 }  // namespace
 
 AuthResult authenticate(const http::Exchange& ex, const std::string& decoded_path, const sigv4::Pairs& query,
-                        TenantCache& tenants, const AuthOptions& options) {
+                        TenantCache& tenants, const AuthOptions& options, const std::string* body_sha256_hex) {
   AuthResult result;
   auto header = ex.header("Authorization");
   const bool presigned = find(query, "X-Amz-Signature") || find(query, "X-Amz-Algorithm");
@@ -128,7 +129,7 @@ AuthResult authenticate(const http::Exchange& ex, const std::string& decoded_pat
     throw invalid_request("Signature Version 2 is not supported; presign with AWS4-HMAC-SHA256 (s3v4).");
   if (!header && !presigned) return result;  // anonymous
   if (header && presigned) throw invalid_argument("Only one auth mechanism allowed");
-  SignedRequest r = header ? from_header(ex, *header, query, options) : from_query(query, options);
+  SignedRequest r = header ? from_header(ex, *header, query, options, body_sha256_hex) : from_query(query, options);
   if (r.amz_date.substr(0, 8) != r.credential.date)
     throw authorization_malformed("the credential date does not match the request date");
 

@@ -39,8 +39,11 @@ struct AuthOptions {
 // presigned URL, whose expiry is enforced) against the tenant's secret. `decoded_path` is the request
 // path after percent-decoding; `query` the decoded query pairs. Throws s3::Error
 // (InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
-// NotImplemented for SigV4a streaming).
+// NotImplemented for SigV4a streaming). `body_sha256_hex`, for a body read before authenticating:
+// the payload hash of a request without x-amz-content-sha256 (plain SigV4, as AWS services other
+// than S3, and curl --aws-sigv4, sign); S3 requests must send the header.
 AuthResult authenticate(const http::Exchange& exchange, const std::string& decoded_path,
-                        const sigv4::Pairs& query, TenantCache& tenants, const AuthOptions& options);
+                        const sigv4::Pairs& query, TenantCache& tenants, const AuthOptions& options,
+                        const std::string* body_sha256_hex = nullptr);
 
 }  // namespace herd::s3

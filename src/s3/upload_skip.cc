@@ -64,11 +64,9 @@ boost::asio::awaitable<std::optional<SkippedUpload>> skip_upload_if_known(Contex
   }
 
   auto commit = [&]() -> std::optional<SkippedUpload> {
-    auto blob = ctx.pool.meta().get_blob(claim->sha256);
-    if (!blob || blob->state != BlobState::kLive || blob->refcount == 0 || blob->md5.empty()) return std::nullopt;
-    if (static_cast<uint64_t>(blob->size) != *length) return std::nullopt;
+    auto blob = ctx.pool.blob_usable_by(ctx.tenant().id, claim->sha256);
+    if (!blob || static_cast<uint64_t>(blob->size) != *length) return std::nullopt;
     if (content_md5 && *content_md5 != blob->md5) return std::nullopt;
-    if (!ctx.pool.meta().blob_usable_by(ctx.tenant().id, claim->sha256)) return std::nullopt;
     SkippedUpload skipped;
     ObjectRecord& o = skipped.object;
     o.bucket_id = bucket.id;

@@ -2,7 +2,7 @@
 // PutObject without its body: a client that sends `Expect: 100-continue` and names the body's
 // SHA-256 under its signature (x-amz-content-sha256, or a signed x-amz-checksum-sha256) for bytes
 // that some public object, or one of its own objects, already references gets its final answer
-// before sending them. Only such blobs qualify (MetaStore::blob_usable_by): a hash alone must
+// before sending them. Only such blobs qualify (Pool::blob_usable_by): a hash alone must
 // never give a tenant bytes it could not read anyway.
 #include <boost/asio/awaitable.hpp>
 

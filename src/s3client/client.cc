@@ -196,7 +196,7 @@ Reply Client::request(const std::string& method, const std::string& key, const s
   for (int attempt = 1;; ++attempt) {
     bool transient = false;
     Reply r = attempt_once(method, key, query, headers, body, sink, transient, last);
-    if (!transient) return r;
+    if (!transient || (r.status >= 500 && !target_.retry_server_errors)) return r;
     if (attempt == kAttempts)
       throw Unavailable("blob backend " + target_.endpoint + " unavailable: " + method + " " + key + ": " + last);
     std::this_thread::sleep_for(std::chrono::milliseconds(100 << (2 * (attempt - 1))));

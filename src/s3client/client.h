@@ -23,6 +23,9 @@ struct Target {
   Credentials credentials;
   // A request that moves no bytes for this long (or cannot connect) fails.
   std::chrono::seconds timeout{60};
+  // false: 5xx replies are returned like any other (an API whose 502 means something); network
+  // failures are still retried.
+  bool retry_server_errors = true;
 };
 
 // A request body: `length` bytes from `fd` at `offset` (read with pread), or `memory` when fd < 0.
@@ -62,7 +65,7 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // One signed request for `key` ("" = the bucket itself). A 2xx body goes to `sink` when given.
-  // Network failures and 5xx replies are retried (3 attempts in all, bodies re-read from their
+  // Network failures and 5xx replies (see Target::retry_server_errors) are retried (3 attempts in all, bodies re-read from their
   // source); if they persist, throws Unavailable. A transfer that breaks off after the sink got
   // bytes is not retried (throws Unavailable: the caller discards what it got). Other replies
   // are returned as they are.

@@ -343,6 +343,65 @@ def _parse_response(raw, method):
                        raw[: raw.find(b"\r\n")])
 
 
+class OriginServer:
+    """A web server on 127.0.0.1 standing in for a remote instance's media host: serves `routes`
+    ({path: (status, headers dict, body bytes)}, settable any time), honours a per-path delay
+    (`delays[path]` seconds), and counts the requests each path got. Stops in stop()."""
+
+    def __init__(self, host="127.0.0.1"):
+        import http.server
+        origin = self
+        self.routes, self.delays, self.hits = {}, {}, collections.Counter()
+        self._lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def answer(self, with_body):
+                path = self.path.split("?", 1)[0]
+                with origin._lock:
+                    origin.hits[(self.command, path)] += 1
+                    status, headers, body = origin.routes.get(path, (404, {}, b"not found"))
+                    delay = origin.delays.get(path, 0)
+                if delay:
+                    time.sleep(delay)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if with_body:
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                self.answer(True)
+
+            def do_HEAD(self):
+                self.answer(False)
+
+        self._server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self._server.daemon_threads = True
+        self._server.handle_error = lambda request, address: None  # clients hanging up (size caps) are expected
+        self.port = self._server.server_address[1]
+        self.host = host
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+
+    def url(self, path):
+        return "http://%s:%d%s" % (self.host, self.port, path)
+
+    def gets(self, path):
+        with self._lock:
+            return self.hits[("GET", path)]
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
 class CountingProxy:
     """A TCP relay on a loopback port in front of `target_port` that counts the bytes clients send
     through it: what a server received, measured outside the server. Stops (closing every relayed

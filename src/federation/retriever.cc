@@ -1,0 +1,143 @@
+#include "federation/retriever.h"
+
+#include <spdlog/spdlog.h>
+
+#include "s3/acl.h"
+#include "util/clock.h"
+#include "util/hex.h"
+
+namespace herd::federation {
+
+namespace {
+
+constexpr size_t kUrlCacheEntries = 100000;
+
+// The origin's Content-Type as an object's, if it is a plausible one (printable, short).
+std::string usable_content_type(const std::string& type) {
+  if (type.empty() || type.size() > 255 || type.find('/') == std::string::npos) return "application/octet-stream";
+  for (unsigned char c : type)
+    if (c < 0x20 || c >= 0x7f) return "application/octet-stream";
+  return type;
+}
+
+}  // namespace
+
+Retriever::Retriever(Pool& pool, Fetcher& fetcher, OwnUrls own_urls)
+    : pool_(pool),
+      fetcher_(fetcher),
+      own_urls_(std::move(own_urls)),
+      url_cache_(std::chrono::seconds(fetcher.options().url_cache_seconds), kUrlCacheEntries) {}
+
+std::optional<RetrieveResult> Retriever::reference(const Bucket& bucket, const std::string& key,
+                                                   const std::string& sha256, std::string content_type,
+                                                   const std::string& acl, const char* result) {
+  auto blob = pool_.meta().get_blob(sha256);
+  if (!blob || blob->state != BlobState::kLive || blob->refcount == 0 || blob->md5.empty()) return std::nullopt;
+  ObjectRecord o;
+  o.bucket_id = bucket.id;
+  o.key = key;
+  o.sha256 = sha256;
+  o.size = blob->size;
+  o.etag = to_hex(blob->md5);
+  o.modified_ms = now_ms();
+  o.meta.content_type = std::move(content_type);
+  o.meta.acl = acl;
+  if (!pool_.copy(o)) return std::nullopt;
+  return RetrieveResult{result, "pool", sha256, o.size, o.etag};
+}
+
+std::optional<std::string> Retriever::own_blob(const std::string& url, std::string& content_type) {
+  auto target = own_urls_.resolve(url);
+  if (!target) return std::nullopt;
+  std::optional<ObjectRecord> object;
+  if (target->kind == OwnUrls::Target::Kind::kBlob) {
+    object = pool_.meta().public_object_for_blob(target->sha256);
+  } else if (auto b = pool_.meta().bucket_by_name(target->bucket)) {
+    object = pool_.meta().get_object(b->id, target->key);
+    if (object && !s3::acl_is_public_read(object->meta.acl)) object.reset();
+  }
+  if (!object) return std::nullopt;  // not public here: fetched like any other URL (and refused if private)
+  content_type = object->meta.content_type;
+  return object->sha256;
+}
+
+RetrieveResult Retriever::retrieve(const Bucket& bucket, const std::string& key, const RetrieveRequest& request) {
+  std::string origin_type;
+  auto type_or = [&](const std::string& fallback) {
+    return request.content_type.empty() ? usable_content_type(fallback) : request.content_type;
+  };
+  if (auto sha = own_blob(request.url, origin_type))
+    if (auto r = reference(bucket, key, *sha, type_or(origin_type), request.acl, "found")) return *r;
+  if (auto hit = url_cache_.find(request.url)) {
+    if (auto r = reference(bucket, key, hit->sha256, type_or(hit->content_type), request.acl, "cached")) return *r;
+    url_cache_.forget(request.url);
+  }
+
+  // One download per URL at a time: later retrieves wait for it and reference what it stored.
+  std::shared_ptr<InFlight> flight;
+  bool leader = false;
+  {
+    std::unique_lock lock(mu_);
+    auto& slot = in_flight_[request.url];
+    if (!slot) {
+      slot = std::make_shared<InFlight>();
+      leader = true;
+    }
+    flight = slot;
+    if (!leader) {
+      flight->cv.wait(lock, [&] { return flight->done; });
+      if (flight->error) std::rethrow_exception(flight->error);
+    }
+  }
+  if (!leader) {
+    if (auto r = reference(bucket, key, flight->result->sha256, type_or(flight->result->content_type), request.acl,
+                           "cached"))
+      return *r;
+    // Gone again already (overwritten and collected): fetch it ourselves.
+    Downloaded ignored;
+    return download(bucket, key, request, ignored);
+  }
+
+  Downloaded downloaded;
+  std::exception_ptr error;
+  RetrieveResult result;
+  try {
+    result = download(bucket, key, request, downloaded);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  {
+    std::lock_guard lock(mu_);
+    flight->done = true;
+    flight->error = error;
+    if (!error) flight->result = downloaded;
+    in_flight_.erase(request.url);
+  }
+  flight->cv.notify_all();
+  if (error) std::rethrow_exception(error);
+  return result;
+}
+
+RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
+                                   Downloaded& downloaded) {
+  auto upload = pool_.begin_upload(fetcher_.options().max_object_size);
+  FetchResult fetched;
+  {
+    Upload::SettleOnUnwind guard(*upload);
+    fetched = fetcher_.get(request.url, [&](const char* data, size_t len) { upload->append(data, len); });
+    upload->finish();
+  }
+  const bool present = pool_.meta().blob_is_live(upload->sha256());
+  ObjectMeta meta;
+  meta.content_type = request.content_type.empty() ? usable_content_type(fetched.content_type) : request.content_type;
+  meta.acl = request.acl;
+  ObjectRecord stored = pool_.put(*upload, bucket.id, key, meta);
+  downloaded = Downloaded{stored.sha256, usable_content_type(fetched.content_type)};
+  url_cache_.put(request.url, {stored.sha256, downloaded.content_type});
+  if (fetched.final_url != request.url) url_cache_.put(fetched.final_url, {stored.sha256, downloaded.content_type});
+  spdlog::info("retrieve {} -> {} ({} bytes, {})", request.url, to_hex(stored.sha256), stored.size,
+               present ? "present" : "added");
+  return RetrieveResult{present ? "present" : "added", "origin", stored.sha256, stored.size, stored.etag};
+}
+
+}  // namespace herd::federation

@@ -1,0 +1,82 @@
+#pragma once
+// Upload by URL (POST /_herd/v1/retrieve): makes (bucket, key) an object holding the bytes at a
+// URL, fetching them at most once per pool where it can. In order:
+//   1. a URL of this pool's own public endpoint resolves to its blob:       "found",  source "pool"
+//   2. a URL fetched within [fetch] url_cache_seconds, whose blob is here:   "cached", source "pool"
+//   3. a URL another retrieve is downloading right now: waits for it, then  "cached", source "pool"
+//   4. otherwise it is downloaded (SSRF rules, caps: Fetcher) and hashed;   "added" (new bytes) or
+//      "present" (the pool had them), source "origin".
+// Results and sources are Jortage Rivet's. Thread-safe; retrieve() blocks (network, commit), so
+// callers run it on a blocking pool.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "federation/fetcher.h"
+#include "federation/own_urls.h"
+#include "federation/url_cache.h"
+#include "pool/pool.h"
+
+namespace herd::federation {
+
+struct RetrieveRequest {
+  std::string url;
+  std::string acl = "private";  // a canned ACL (checked by the caller)
+  std::string content_type;     // "" = what the origin (or the pool's public object) says
+};
+
+struct RetrieveResult {
+  std::string result;  // "added" | "present" | "found" | "cached"
+  std::string source;  // "origin" | "pool"
+  std::string sha256;  // raw
+  int64_t size = 0;
+  std::string etag;  // without quotes
+};
+
+class Retriever {
+ public:
+  Retriever(Pool& pool, Fetcher& fetcher, OwnUrls own_urls);
+
+  // Commits (bucket, key) from `request`. Throws FetchError (the download failed or was
+  // refused), Upload::TooLarge, NoSuchBucketError, Unavailable.
+  RetrieveResult retrieve(const Bucket& bucket, const std::string& key, const RetrieveRequest& request);
+
+ private:
+  // What a finished download of a URL yielded, shared with the retrieves that waited for it.
+  struct Downloaded {
+    std::string sha256;
+    std::string content_type;
+  };
+  struct InFlight {
+    bool done = false;
+    std::optional<Downloaded> result;
+    std::exception_ptr error;
+    std::condition_variable cv;
+  };
+
+  // Commits the object as another reference to a blob the pool holds; nullopt when it has no
+  // live reference or no recorded MD5 (then its bytes must come again).
+  std::optional<RetrieveResult> reference(const Bucket& bucket, const std::string& key, const std::string& sha256,
+                                          std::string content_type, const std::string& acl, const char* result);
+  // Step 1: the blob an own URL names, if a public object references it.
+  std::optional<std::string> own_blob(const std::string& url, std::string& content_type);
+  // Step 4: downloads `url` into the pool as (bucket, key).
+  RetrieveResult download(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
+                          Downloaded& downloaded);
+
+  Pool& pool_;
+  Fetcher& fetcher_;
+  const OwnUrls own_urls_;
+  UrlCache url_cache_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<InFlight>> in_flight_;  // by URL
+};
+
+}  // namespace herd::federation
