@@ -29,5 +29,6 @@ void add_fsck_command(CLI::App& app, Common& common);
 void add_bench_command(CLI::App& app, Common& common);
 void add_migrate_command(CLI::App& app, Common& common);
 void add_retrieve_command(CLI::App& app, Common& common);
+void add_recover_command(CLI::App& app, Common& common);
 
 }  // namespace herd::cli

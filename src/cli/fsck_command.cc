@@ -5,7 +5,9 @@
 
 #include "cli/commands.h"
 #include "app/data_dir.h"
+#include "federation/peers.h"
 #include "pool/fsck.h"
+#include "util/hex.h"
 
 namespace herd::cli {
 
@@ -14,7 +16,9 @@ void add_fsck_command(CLI::App& app, Common& common) {
   static bool json = false;
   static int64_t stale_after = 3600;
   auto* cmd = app.add_subcommand("fsck", "Check blobs against their SHA-256 and the metadata; --repair fixes what it can");
-  cmd->add_flag("--repair", repair, "Recount references, quarantine corrupt blobs, remove leftovers and orphans");
+  cmd->add_flag("--repair", repair,
+                "Recount references, quarantine corrupt blobs, fetch missing and corrupt ones again from the "
+                "[[federation.peer]]s (verified), remove leftovers and orphans");
   cmd->add_flag("--json", json, "Print the report as JSON");
   cmd->add_option("--stale-after", stale_after, "Seconds before an untouched temp or staged file counts as leftover")
       ->check(CLI::NonNegativeNumber);
@@ -25,6 +29,16 @@ void add_fsck_command(CLI::App& app, Common& common) {
     FsckOptions options;
     options.repair = repair;
     options.stale_after = std::chrono::seconds(stale_after);
+    federation::Fetcher fetcher(c.fetch);
+    federation::Peers peers(fetcher, c.federation_peers);
+    if (!peers.empty())
+      options.refetch = [&](const BlobRecord& b) {
+        auto got = peers.fetch(dir.pool(), b.sha256);
+        if (!got) return false;
+        dir.pool().restore_blob(*got->upload);
+        std::cerr << "\nfsck: blob " << to_hex(b.sha256) << " restored from " << got->peer << "\n";
+        return true;
+      };
     options.progress = [](int64_t done, int64_t total) {
       std::cerr << "\rfsck: checked " << done << " / " << total << " blobs" << std::flush;
     };

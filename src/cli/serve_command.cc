@@ -119,7 +119,8 @@ void serve(const Config& c) {
   http::IoPool io(threads);
   s3::Router router(dir.pool(), blocking, c.s3);
   federation::Fetcher fetcher(c.fetch);
-  federation::Retriever retriever(dir.pool(), fetcher, federation::OwnUrls(own_public_urls(c)));
+  federation::Peers peers(fetcher, c.federation_peers);
+  federation::Retriever retriever(dir.pool(), fetcher, federation::OwnUrls(own_public_urls(c)), peers);
   federation::Api federation_api(dir.pool(), blocking, retriever, c.s3.auth);
   S3Listener listener(router, federation_api);
   http::Server server(io, options, listener);

@@ -249,8 +249,21 @@ void read_file(const std::string& file, Config& c) {
   if (auto* s = root["blobs"].as_table()) read_blobs(*s, c.blobs);
   if (auto* s = root["fetch"].as_table()) read_fetch(*s, c.fetch);
   if (auto* s = root["federation"].as_table()) {
-    reject_unknown(*s, "[federation]", {"public_urls"});
+    reject_unknown(*s, "[federation]", {"public_urls", "peer"});
     read_strings(*s, "[federation]", "public_urls", c.federation_public_urls);
+    if (const toml::node* peers = s->get("peer")) {
+      if (!peers->as_array()) throw std::runtime_error("[[federation.peer]] must be an array of tables");
+      for (const auto& node : *peers->as_array()) {
+        const toml::table* p = node.as_table();
+        if (!p) throw std::runtime_error("[[federation.peer]] must be an array of tables");
+        reject_unknown(*p, "[[federation.peer]]", {"url"});
+        std::string url;
+        read(*p, "federation.peer", "url", url);
+        if (!url.starts_with("http://") && !url.starts_with("https://"))
+          throw std::runtime_error("[[federation.peer]] url must be an http(s) base URL");
+        c.federation_peers.push_back(url);
+      }
+    }
   }
   if (auto* s = root["gc"].as_table()) {
     reject_unknown(*s, "[gc]", {"grace_seconds", "interval_seconds", "claim_lease_seconds"});

@@ -36,6 +36,8 @@ struct Config {
   // [federation] public_urls: other base URLs of the public endpoint (a CDN's), besides its
   // listen address and redirect base
   std::vector<std::string> federation_public_urls;
+  // [[federation.peer]] url: other media servers' public base URLs, asked for blobs by hash
+  std::vector<std::string> federation_peers;
   bool operator==(const Config&) const = default;
 };
 

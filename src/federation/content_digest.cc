@@ -35,4 +35,25 @@ HashlinkParse parse_hashlink(std::string_view text) {
   return {Status::kSha256, bytes->substr(2)};
 }
 
+std::optional<std::string> sha256_from_digest_header(std::string_view value) {
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string name(item.substr(0, eq));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name != "sha-256") continue;
+    std::string_view b64 = item.substr(eq + 1);
+    if (b64.size() >= 2 && b64.front() == ':' && b64.back() == ':') b64 = b64.substr(1, b64.size() - 2);
+    auto raw = base64_decode(b64);
+    if (raw && raw->size() == 32) return raw;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 }  // namespace herd::federation

@@ -22,4 +22,9 @@ struct HashlinkParse {
 // ("hl:<multihash>:<metadata>"); kUnsupported: a well-formed multihash of another algorithm.
 HashlinkParse parse_hashlink(std::string_view text);
 
+// The raw SHA-256 a response header names: an RFC 9530 Repr-Digest / Content-Digest value
+// ("sha-256=:<base64>:", possibly among other algorithms) or a legacy RFC 3230 Digest value
+// ("SHA-256=<base64>"); nullopt when it names none (or a malformed one).
+std::optional<std::string> sha256_from_digest_header(std::string_view value);
+
 }  // namespace herd::federation

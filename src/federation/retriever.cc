@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "federation/content_digest.h"
 #include "s3/acl.h"
 #include "util/clock.h"
 #include "util/hex.h"
@@ -11,6 +12,31 @@ namespace herd::federation {
 namespace {
 
 constexpr size_t kUrlCacheEntries = 100000;
+
+// The digest a hashlink URL names ("hl:…", or an http(s) URL whose path holds
+// /.well-known/apgateway/hl:…).
+std::optional<std::string> hashlink_digest(const std::string& url) {
+  std::string_view link;
+  if (url.starts_with("hl:")) {
+    link = url;
+  } else if (auto at = url.find("/.well-known/apgateway/hl:"); at != std::string::npos) {
+    link = std::string_view(url).substr(at + 23);
+    link = link.substr(0, link.find_first_of("?#"));
+  } else {
+    return std::nullopt;
+  }
+  auto parsed = parse_hashlink(link);
+  if (parsed.status != HashlinkParse::Status::kSha256) return std::nullopt;
+  return parsed.sha256;
+}
+
+// The SHA-256 an origin's response headers declare (Repr-Digest, Content-Digest, Digest).
+std::optional<std::string> declared_digest(const FetchResult& head) {
+  for (const auto& [name, value] : head.headers)
+    if (name == "repr-digest" || name == "content-digest" || name == "digest")
+      if (auto sha = sha256_from_digest_header(value)) return sha;
+  return std::nullopt;
+}
 
 // The origin's Content-Type as an object's, if it is a plausible one (printable, short).
 std::string usable_content_type(const std::string& type) {
@@ -22,10 +48,11 @@ std::string usable_content_type(const std::string& type) {
 
 }  // namespace
 
-Retriever::Retriever(Pool& pool, Fetcher& fetcher, OwnUrls own_urls)
+Retriever::Retriever(Pool& pool, Fetcher& fetcher, OwnUrls own_urls, const Peers& peers)
     : pool_(pool),
       fetcher_(fetcher),
       own_urls_(std::move(own_urls)),
+      peers_(peers),
       url_cache_(std::chrono::seconds(fetcher.options().url_cache_seconds), kUrlCacheEntries) {}
 
 std::optional<RetrieveResult> Retriever::reference(const Bucket& bucket, const std::string& key,
@@ -120,6 +147,45 @@ RetrieveResult Retriever::retrieve(const Bucket& bucket, const std::string& key,
 
 RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
                                    Downloaded& downloaded) {
+  // 4. By digest, when it is known before any bytes are fetched.
+  std::optional<std::string> digest = hashlink_digest(request.url);
+  std::string head_type;
+  if (!digest) {
+    try {
+      FetchResult head = fetcher_.head(request.url);
+      digest = declared_digest(head);
+      head_type = head.content_type;
+    } catch (const FetchError& e) {
+      // The GET would be refused the same way (or wait as long: one timeout is enough); any other
+      // failure of a HEAD (servers that refuse HEAD) is the GET's to decide.
+      if (e.kind == FetchError::Kind::kRefused || e.kind == FetchError::Kind::kBadUrl ||
+          e.kind == FetchError::Kind::kTimeout)
+        throw;
+    }
+  }
+  if (digest) {
+    const std::string type = request.content_type.empty() ? usable_content_type(head_type) : request.content_type;
+    if (auto r = reference(bucket, key, *digest, type, request.acl, "found")) {
+      downloaded = Downloaded{*digest, usable_content_type(head_type)};
+      url_cache_.put(request.url, {*digest, downloaded.content_type});
+      return *r;
+    }
+    if (auto got = peers_.fetch(pool_, *digest)) {
+      ObjectMeta meta;
+      meta.content_type = type;
+      meta.acl = request.acl;
+      ObjectRecord stored = pool_.put(*got->upload, bucket.id, key, meta);
+      downloaded = Downloaded{stored.sha256, usable_content_type(head_type)};
+      url_cache_.put(request.url, {stored.sha256, downloaded.content_type});
+      spdlog::info("retrieve {} -> {} from peer {} ({} bytes)", request.url, to_hex(stored.sha256), got->peer,
+                   stored.size);
+      return RetrieveResult{"added", "peer", stored.sha256, stored.size, stored.etag};
+    }
+    if (request.url.starts_with("hl:"))
+      throw FetchError(FetchError::Kind::kUpstreamStatus, "neither this pool nor its peers have " + request.url, 404);
+  }
+
+  // 5. From the origin.
   auto upload = pool_.begin_upload(fetcher_.options().max_object_size);
   FetchResult fetched;
   {
@@ -127,6 +193,9 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
     fetched = fetcher_.get(request.url, [&](const char* data, size_t len) { upload->append(data, len); });
     upload->finish();
   }
+  if (digest && upload->sha256() != *digest)
+    spdlog::warn("retrieve {}: the origin declared sha256 {} but sent {}", request.url, to_hex(*digest),
+                 to_hex(upload->sha256()));
   const bool present = pool_.meta().blob_is_live(upload->sha256());
   ObjectMeta meta;
   meta.content_type = request.content_type.empty() ? usable_content_type(fetched.content_type) : request.content_type;

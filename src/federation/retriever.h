@@ -4,7 +4,11 @@
 //   1. a URL of this pool's own public endpoint resolves to its blob:       "found",  source "pool"
 //   2. a URL fetched within [fetch] url_cache_seconds, whose blob is here:   "cached", source "pool"
 //   3. a URL another retrieve is downloading right now: waits for it, then  "cached", source "pool"
-//   4. otherwise it is downloaded (SSRF rules, caps: Fetcher) and hashed;   "added" (new bytes) or
+//   4. when the digest is known before downloading (a hashlink URL "…/.well-known/apgateway/hl:…"
+//      or "hl:…", or a Repr-Digest/Digest header on the origin's answer to HEAD): bytes the pool
+//      holds are "found", source "pool"; otherwise the peers are asked by hash (verified),
+//      "added", source "peer"
+//   5. otherwise it is downloaded (SSRF rules, caps: Fetcher) and hashed;   "added" (new bytes) or
 //      "present" (the pool had them), source "origin".
 // Results and sources are Jortage Rivet's. Thread-safe; retrieve() blocks (network, commit), so
 // callers run it on a blocking pool.
@@ -21,6 +25,7 @@
 
 #include "federation/fetcher.h"
 #include "federation/own_urls.h"
+#include "federation/peers.h"
 #include "federation/url_cache.h"
 #include "pool/pool.h"
 
@@ -34,7 +39,7 @@ struct RetrieveRequest {
 
 struct RetrieveResult {
   std::string result;  // "added" | "present" | "found" | "cached"
-  std::string source;  // "origin" | "pool"
+  std::string source;  // "origin" | "peer" | "pool"
   std::string sha256;  // raw
   int64_t size = 0;
   std::string etag;  // without quotes
@@ -42,7 +47,7 @@ struct RetrieveResult {
 
 class Retriever {
  public:
-  Retriever(Pool& pool, Fetcher& fetcher, OwnUrls own_urls);
+  Retriever(Pool& pool, Fetcher& fetcher, OwnUrls own_urls, const Peers& peers);
 
   // Commits (bucket, key) from `request`. Throws FetchError (the download failed or was
   // refused), Upload::TooLarge, NoSuchBucketError, Unavailable.
@@ -67,13 +72,14 @@ class Retriever {
                                           std::string content_type, const std::string& acl, const char* result);
   // Step 1: the blob an own URL names, if a public object references it.
   std::optional<std::string> own_blob(const std::string& url, std::string& content_type);
-  // Step 4: downloads `url` into the pool as (bucket, key).
+  // Steps 4 and 5: fetches `url`'s bytes (by digest, or from the origin) into (bucket, key).
   RetrieveResult download(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
                           Downloaded& downloaded);
 
   Pool& pool_;
   Fetcher& fetcher_;
   const OwnUrls own_urls_;
+  const Peers& peers_;
   UrlCache url_cache_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<InFlight>> in_flight_;  // by URL

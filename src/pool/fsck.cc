@@ -55,7 +55,10 @@ FsckReport fsck(Pool& pool, const FsckOptions& o) {
       auto actual = hash_blob(blobs, b.sha256, b.location);
       if (!actual) {
         // Without references the row only awaits GC, which forgets it.
-        if (b.refcount > 0) ++r.missing_blobs;
+        if (b.refcount > 0) {
+          ++r.missing_blobs;
+          if (o.repair && o.refetch && o.refetch(b)) ++r.repaired;
+        }
       } else {
         r.bytes_checked += actual->second;
         if (actual->first != b.sha256 || actual->second != b.size) {
@@ -65,6 +68,7 @@ FsckReport fsck(Pool& pool, const FsckOptions& o) {
             // A pack record cannot be moved aside: the row stops naming it (the bytes are missing).
             if (b.location.packed()) meta.set_blob_location(b.sha256, {});
             ++r.repaired;
+            if (b.refcount > 0 && o.refetch) o.refetch(b);  // the bytes back, if a peer has them
           }
         }
       }

@@ -14,6 +14,9 @@ struct FsckOptions {
   bool repair = false;
   // Temp and staged files untouched this long are leftovers (younger ones may be in use).
   std::chrono::seconds stale_after{3600};
+  // With repair: called for each referenced blob whose bytes are missing (or were corrupt and have
+  // been quarantined) to fetch them again (from peers); true when it restored them.
+  std::function<bool(const BlobRecord&)> refetch;
   // Called now and then with (blobs checked, blobs in total) for progress display.
   std::function<void(int64_t, int64_t)> progress;
 };

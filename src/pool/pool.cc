@@ -122,6 +122,14 @@ std::optional<BlobRecord> Pool::blob_usable_by(int64_t tenant_id, const std::str
   return blob;
 }
 
+void Pool::restore_blob(Upload& upload) {
+  auto row = meta_.get_blob(upload.sha256());
+  if (!row) throw std::logic_error("restore_blob: no blob row for these bytes");
+  BlobLocation where = blobs_.place(upload.temp(), upload.sha256());
+  if (!(where == row->location)) meta_.set_blob_location(upload.sha256(), where);
+  blobs_.release_placed({where});
+}
+
 bool Pool::commit_skipped_upload(const ObjectRecord& object) {
   bool ok = commits_.reference(object, [&](WriteTxn& txn) {
     txn.add_to_counter(kCounterUploadsSkipped, 1);

@@ -85,6 +85,11 @@ class Pool {
   // Commits so far and the groups they formed.
   GroupCommit::Stats commit_stats() const { return group_commit_.stats(); }
 
+  // Puts back the bytes of a referenced blob whose own went missing or corrupt (fsck --repair,
+  // herd recover), from a finished upload of exactly those bytes: places them durably and points
+  // the blob row at them. Throws std::logic_error when the upload's digest names no blob row.
+  void restore_blob(Upload& upload);
+
   // Deletes an object and releases its blob reference; false when absent.
   bool remove(int64_t bucket_id, const std::string& key);
   // Deletes every listed key that exists, in one transaction.

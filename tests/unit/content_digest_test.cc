@@ -57,5 +57,18 @@ TEST(ContentDigest, ReprDigestIsBase64InColons) {
   EXPECT_EQ(federation::repr_digest(sha256("")), "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:");
 }
 
+TEST(ContentDigest, DigestHeadersNameTheirSha256) {
+  const std::string sha = sha256("");
+  EXPECT_EQ(federation::sha256_from_digest_header("sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"), sha);
+  EXPECT_EQ(federation::sha256_from_digest_header(
+                "sha-512=:z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==:, "
+                "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"),
+            sha);
+  EXPECT_EQ(federation::sha256_from_digest_header("SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="), sha);
+  EXPECT_FALSE(federation::sha256_from_digest_header("sha-512=:abc=:"));
+  EXPECT_FALSE(federation::sha256_from_digest_header("sha-256=:c2hvcnQ=:"));  // not 32 bytes
+  EXPECT_FALSE(federation::sha256_from_digest_header(""));
+}
+
 }  // namespace
 }  // namespace herd
