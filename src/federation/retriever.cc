@@ -101,48 +101,17 @@ RetrieveResult Retriever::retrieve(const Bucket& bucket, const std::string& key,
   }
 
   // One download per URL at a time: later retrieves wait for it and reference what it stored.
-  std::shared_ptr<InFlight> flight;
-  bool leader = false;
-  {
-    std::unique_lock lock(mu_);
-    auto& slot = in_flight_[request.url];
-    if (!slot) {
-      slot = std::make_shared<InFlight>();
-      leader = true;
-    }
-    flight = slot;
-    if (!leader) {
-      flight->cv.wait(lock, [&] { return flight->done; });
-      if (flight->error) std::rethrow_exception(flight->error);
-    }
-  }
-  if (!leader) {
-    if (auto r = reference(bucket, key, flight->result->sha256, type_or(flight->result->content_type), request.acl,
-                           "cached"))
-      return *r;
-    // Gone again already (overwritten and collected): fetch it ourselves.
-    Downloaded ignored;
-    return download(bucket, key, request, ignored);
-  }
-
-  Downloaded downloaded;
-  std::exception_ptr error;
   RetrieveResult result;
-  try {
-    result = download(bucket, key, request, downloaded);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  {
-    std::lock_guard lock(mu_);
-    flight->done = true;
-    flight->error = error;
-    if (!error) flight->result = downloaded;
-    in_flight_.erase(request.url);
-  }
-  flight->cv.notify_all();
-  if (error) std::rethrow_exception(error);
-  return result;
+  auto [downloaded, ran] = by_url_.run(request.url, [&] {
+    Downloaded d;
+    result = download(bucket, key, request, d);
+    return d;
+  });
+  if (ran) return result;
+  if (auto r = reference(bucket, key, downloaded.sha256, type_or(downloaded.content_type), request.acl, "cached"))
+    return *r;
+  Downloaded ignored;  // gone again already (overwritten and collected): fetch it ourselves
+  return download(bucket, key, request, ignored);
 }
 
 RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
@@ -170,16 +139,25 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
       url_cache_.put(request.url, {*digest, downloaded.content_type});
       return *r;
     }
-    if (auto got = peers_.fetch(pool_, *digest)) {
+    // One peer fetch per digest at a time; those who waited for it reference what it stored.
+    std::optional<RetrieveResult> fetched;
+    auto [came, ran] = by_digest_.run(to_hex(*digest), [&] {
+      auto got = peers_.fetch(pool_, *digest);
+      if (!got) return false;
       ObjectMeta meta;
       meta.content_type = type;
       meta.acl = request.acl;
       ObjectRecord stored = pool_.put(*got->upload, bucket.id, key, meta);
-      downloaded = Downloaded{stored.sha256, usable_content_type(head_type)};
-      url_cache_.put(request.url, {stored.sha256, downloaded.content_type});
       spdlog::info("retrieve {} -> {} from peer {} ({} bytes)", request.url, to_hex(stored.sha256), got->peer,
                    stored.size);
-      return RetrieveResult{"added", "peer", stored.sha256, stored.size, stored.etag};
+      fetched = RetrieveResult{"added", "peer", stored.sha256, stored.size, stored.etag};
+      return true;
+    });
+    if (!ran && came) fetched = reference(bucket, key, *digest, type, request.acl, "found");
+    if (fetched) {
+      downloaded = Downloaded{*digest, usable_content_type(head_type)};
+      url_cache_.put(request.url, {*digest, downloaded.content_type});
+      return *fetched;
     }
     if (request.url.starts_with("hl:"))
       throw FetchError(FetchError::Kind::kUpstreamStatus, "neither this pool nor its peers have " + request.url, 404);

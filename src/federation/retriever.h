@@ -7,25 +7,20 @@
 //   4. when the digest is known before downloading (a hashlink URL "…/.well-known/apgateway/hl:…"
 //      or "hl:…", or a Repr-Digest/Digest header on the origin's answer to HEAD): bytes the pool
 //      holds are "found", source "pool"; otherwise the peers are asked by hash (verified),
-//      "added", source "peer"
+//      "added", source "peer" (a retrieve of a digest another one is fetching from peers waits
+//      for it: "found")
 //   5. otherwise it is downloaded (SSRF rules, caps: Fetcher) and hashed;   "added" (new bytes) or
 //      "present" (the pool had them), source "origin".
 // Results and sources are Jortage Rivet's. Thread-safe; retrieve() blocks (network, commit), so
 // callers run it on a blocking pool.
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <exception>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 #include "federation/fetcher.h"
 #include "federation/own_urls.h"
 #include "federation/peers.h"
+#include "federation/single_flight.h"
 #include "federation/url_cache.h"
 #include "pool/pool.h"
 
@@ -59,12 +54,6 @@ class Retriever {
     std::string sha256;
     std::string content_type;
   };
-  struct InFlight {
-    bool done = false;
-    std::optional<Downloaded> result;
-    std::exception_ptr error;
-    std::condition_variable cv;
-  };
 
   // Commits the object as another reference to a blob the pool holds; nullopt when it has no
   // live reference or no recorded MD5 (then its bytes must come again).
@@ -81,8 +70,8 @@ class Retriever {
   const OwnUrls own_urls_;
   const Peers& peers_;
   UrlCache url_cache_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<InFlight>> in_flight_;  // by URL
+  SingleFlight<Downloaded> by_url_;  // downloads of a URL in progress
+  SingleFlight<bool> by_digest_;     // peer fetches of a digest in progress (true: the bytes came)
 };
 
 }  // namespace herd::federation

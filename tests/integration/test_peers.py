@@ -5,6 +5,7 @@ HEAD, or a hashlink) from the peer, not the origin; a peer serving wrong bytes i
 next source used; `herd recover --from PEER` puts back deleted blobs byte-exact and names what no
 peer had; `herd fsck --repair` fetches a corrupt blob again from the configured peers."""
 import base64
+import concurrent.futures
 import hashlib
 import http.client
 import json
@@ -51,6 +52,7 @@ class PeersTest(unittest.TestCase):
     def setUp(self):
         h.quiet_resource_warnings()
         self.bad_peer.routes.clear()
+        self.bad_peer.delays.clear()
 
     def on_b(self, key, body):
         """Stores `body` publicly on peer pool B."""
@@ -92,6 +94,23 @@ class PeersTest(unittest.TestCase):
         status, answer = self.retrieve(gateway, "third.png")
         self.assertEqual((answer["result"], answer["source"]), ("found", "pool"))
         self.assertEqual(self.bad_peer.gets("/.well-known/apgateway/" + link), 1)
+
+    def test_concurrent_retrieves_of_one_digest_share_one_peer_fetch(self):
+        body = os.urandom(20000)
+        link = "hl:z" + _base58(b"\x12\x20" + hashlib.sha256(body).digest())
+        path = "/.well-known/apgateway/" + link
+        self.bad_peer.routes[path] = (200, {}, body)  # an honest peer this time, and a slow one
+        self.bad_peer.delays[path] = 1.0
+        urls = [link, "http://127.0.0.1:%d%s" % (self.origin.port, path), "http://127.0.0.1:%d%s" % (self.b_public, path)]
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(lambda u: self.retrieve(u[1], "d%d" % u[0]), enumerate(urls)))
+        self.bad_peer.delays.clear()
+        self.assertEqual([s for s, _ in answers], [200] * 3, answers)
+        self.assertEqual(sorted((a["result"], a["source"]) for _, a in answers),
+                         [("added", "peer"), ("found", "pool"), ("found", "pool")])
+        self.assertEqual(self.bad_peer.gets(path), 1)
+        for i in range(3):
+            self.assertEqual(self.get_c("d%d" % i), body)
 
     def test_when_no_peer_has_it_the_origin_serves_it(self):
         body = os.urandom(4000)
