@@ -132,18 +132,19 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
         throw;
     }
   }
-  if (digest) {
-    const std::string type = request.content_type.empty() ? usable_content_type(head_type) : request.content_type;
-    if (auto r = reference(bucket, key, *digest, type, request.acl, "found")) {
-      downloaded = Downloaded{*digest, usable_content_type(head_type)};
-      url_cache_.put(request.url, {*digest, downloaded.content_type});
-      return *r;
-    }
-    // One peer fetch per digest at a time; those who waited for it reference what it stored.
-    std::optional<RetrieveResult> fetched;
-    auto [came, ran] = by_digest_.run(to_hex(*digest), [&] {
-      auto got = peers_.fetch(pool_, *digest);
-      if (!got) return false;
+  if (!digest) return from_origin(bucket, key, request, downloaded);
+
+  const std::string type = request.content_type.empty() ? usable_content_type(head_type) : request.content_type;
+  downloaded = Downloaded{*digest, usable_content_type(head_type)};
+  if (auto r = reference(bucket, key, *digest, type, request.acl, "found")) {
+    url_cache_.put(request.url, {*digest, downloaded.content_type});
+    return *r;
+  }
+  // One fetch per digest at a time (from a peer, else the origin); those who waited for it
+  // reference what it stored.
+  std::optional<RetrieveResult> fetched;
+  auto [stored_sha, ran] = by_digest_.run(to_hex(*digest), [&]() -> std::string {
+    if (auto got = peers_.fetch(pool_, *digest)) {
       ObjectMeta meta;
       meta.content_type = type;
       meta.acl = request.acl;
@@ -151,19 +152,28 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
       spdlog::info("retrieve {} -> {} from peer {} ({} bytes)", request.url, to_hex(stored.sha256), got->peer,
                    stored.size);
       fetched = RetrieveResult{"added", "peer", stored.sha256, stored.size, stored.etag};
-      return true;
-    });
-    if (!ran && came) fetched = reference(bucket, key, *digest, type, request.acl, "found");
-    if (fetched) {
-      downloaded = Downloaded{*digest, usable_content_type(head_type)};
-      url_cache_.put(request.url, {*digest, downloaded.content_type});
-      return *fetched;
+      url_cache_.put(request.url, {stored.sha256, downloaded.content_type});
+      return stored.sha256;
     }
     if (request.url.starts_with("hl:"))
       throw FetchError(FetchError::Kind::kUpstreamStatus, "neither this pool nor its peers have " + request.url, 404);
+    fetched = from_origin(bucket, key, request, downloaded);
+    if (fetched->sha256 != *digest)
+      spdlog::warn("retrieve {}: the origin declared sha256 {} but sent {}", request.url, to_hex(*digest),
+                   to_hex(fetched->sha256));
+    return fetched->sha256;
+  });
+  if (ran) return *fetched;
+  if (auto r = reference(bucket, key, stored_sha, type, request.acl, "found")) {
+    downloaded = Downloaded{stored_sha, downloaded.content_type};
+    url_cache_.put(request.url, {stored_sha, downloaded.content_type});
+    return *r;
   }
+  return from_origin(bucket, key, request, downloaded);  // gone again already: fetch it ourselves
+}
 
-  // 5. From the origin.
+RetrieveResult Retriever::from_origin(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
+                                      Downloaded& downloaded) {
   auto upload = pool_.begin_upload(fetcher_.options().max_object_size);
   FetchResult fetched;
   {
@@ -171,20 +181,17 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
     fetched = fetcher_.get(request.url, [&](const char* data, size_t len) { upload->append(data, len); });
     upload->finish();
   }
-  if (digest && upload->sha256() != *digest)
-    spdlog::warn("retrieve {}: the origin declared sha256 {} but sent {}", request.url, to_hex(*digest),
-                 to_hex(upload->sha256()));
-  const bool present = pool_.meta().blob_is_live(upload->sha256());
   ObjectMeta meta;
   meta.content_type = request.content_type.empty() ? usable_content_type(fetched.content_type) : request.content_type;
   meta.acl = request.acl;
-  ObjectRecord stored = pool_.put(*upload, bucket.id, key, meta);
+  PutOutcome outcome;
+  ObjectRecord stored = pool_.put(*upload, bucket.id, key, meta, &outcome);
   downloaded = Downloaded{stored.sha256, usable_content_type(fetched.content_type)};
   url_cache_.put(request.url, {stored.sha256, downloaded.content_type});
   if (fetched.final_url != request.url) url_cache_.put(fetched.final_url, {stored.sha256, downloaded.content_type});
-  spdlog::info("retrieve {} -> {} ({} bytes, {})", request.url, to_hex(stored.sha256), stored.size,
-               present ? "present" : "added");
-  return RetrieveResult{present ? "present" : "added", "origin", stored.sha256, stored.size, stored.etag};
+  const char* result = outcome.deduplicated ? "present" : "added";
+  spdlog::info("retrieve {} -> {} ({} bytes, {})", request.url, to_hex(stored.sha256), stored.size, result);
+  return RetrieveResult{result, "origin", stored.sha256, stored.size, stored.etag};
 }
 
 }  // namespace herd::federation

@@ -7,8 +7,8 @@
 //   4. when the digest is known before downloading (a hashlink URL "…/.well-known/apgateway/hl:…"
 //      or "hl:…", or a Repr-Digest/Digest header on the origin's answer to HEAD): bytes the pool
 //      holds are "found", source "pool"; otherwise the peers are asked by hash (verified),
-//      "added", source "peer" (a retrieve of a digest another one is fetching from peers waits
-//      for it: "found")
+//      "added", source "peer"; then the origin (5). A retrieve of a digest another one is
+//      fetching waits for it: "found"
 //   5. otherwise it is downloaded (SSRF rules, caps: Fetcher) and hashed;   "added" (new bytes) or
 //      "present" (the pool had them), source "origin".
 // Results and sources are Jortage Rivet's. Thread-safe; retrieve() blocks (network, commit), so
@@ -64,6 +64,9 @@ class Retriever {
   // Steps 4 and 5: fetches `url`'s bytes (by digest, or from the origin) into (bucket, key).
   RetrieveResult download(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
                           Downloaded& downloaded);
+  // Step 5: downloads `url` from its origin into (bucket, key).
+  RetrieveResult from_origin(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
+                             Downloaded& downloaded);
 
   Pool& pool_;
   Fetcher& fetcher_;
@@ -71,7 +74,7 @@ class Retriever {
   const Peers& peers_;
   UrlCache url_cache_;
   SingleFlight<Downloaded> by_url_;  // downloads of a URL in progress
-  SingleFlight<bool> by_digest_;     // peer fetches of a digest in progress (true: the bytes came)
+  SingleFlight<std::string> by_digest_;  // fetches of a known digest in progress (-> the blob stored)
 };
 
 }  // namespace herd::federation

@@ -65,10 +65,12 @@ ObjectRecord Pool::record_of(Upload& upload, int64_t bucket_id, const std::strin
   return o;
 }
 
-ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta) {
+ObjectRecord Pool::put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta,
+                       PutOutcome* outcome) {
   ObjectRecord o = record_of(upload, bucket_id, key, std::move(meta));
   sync_unless_duplicate(upload);
-  group_commit_.commit(o, upload.temp(), upload.md5());
+  PutOutcome done = group_commit_.commit(o, upload.temp(), upload.md5());
+  if (outcome) *outcome = done;
   cache_.invalidate_object(bucket_id, key);
   return o;
 }
@@ -120,6 +122,13 @@ std::optional<BlobRecord> Pool::blob_usable_by(int64_t tenant_id, const std::str
   if (!blob || blob->state != BlobState::kLive || blob->refcount == 0 || blob->md5.empty()) return std::nullopt;
   if (!meta_.blob_usable_by(tenant_id, sha256)) return std::nullopt;
   return blob;
+}
+
+void Pool::count_skipped_upload(int64_t bytes) {
+  auto txn = meta_.write(true);
+  txn->add_to_counter(kCounterUploadsSkipped, 1);
+  txn->add_to_counter(kCounterUploadBytesSkipped, bytes);
+  txn->commit();
 }
 
 void Pool::restore_blob(Upload& upload) {

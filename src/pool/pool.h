@@ -73,7 +73,9 @@ class Pool {
   // as stored (but for its blob's location: get_object() has it). Concurrent puts commit as a
   // group (GroupCommit). Blocks until durable.
   // Throws NoSuchBucketError when the bucket vanished meanwhile.
-  ObjectRecord put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta);
+  // With `outcome`, says whether the bytes were already stored (deduplicated).
+  ObjectRecord put(Upload& upload, int64_t bucket_id, const std::string& key, ObjectMeta meta,
+                   PutOutcome* outcome = nullptr);
   // put() without blocking, for bodies kept in memory (Upload::in_memory()), which are synced
   // with their pack: `done` runs on the committer thread with the object as stored, or with the
   // error put() would throw. `upload` must stay alive until then. (A file upload works too, but
@@ -104,6 +106,9 @@ class Pool {
   // copy() for an upload whose body was never received because the pool holds its bytes (the
   // caller checked who may do that): counted in PoolStats as a skipped upload of object.size bytes.
   bool commit_skipped_upload(const ObjectRecord& object);
+  // Counts an upload of `bytes` whose body was not received (a part copied from the pool's own
+  // bytes), in one durable transaction.
+  void count_skipped_upload(int64_t bytes);
   // Sets an object's canned ACL; false when absent.
   bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl);
   void set_bucket_acl(int64_t bucket_id, const std::string& acl);

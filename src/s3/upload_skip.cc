@@ -49,8 +49,7 @@ std::optional<Claim> claimed_sha256(const Context& ctx) {
 
 }  // namespace
 
-boost::asio::awaitable<std::optional<SkippedUpload>> skip_upload_if_known(Context& ctx, const Bucket& bucket,
-                                                                          const ObjectMeta& meta) {
+boost::asio::awaitable<std::optional<KnownBody>> known_body(Context& ctx) {
   auto expect = ctx.ex.header("Expect");
   if (!expect || !boost::beast::iequals(*expect, "100-continue")) co_return std::nullopt;
   auto length = ctx.ex.content_length();
@@ -62,23 +61,32 @@ boost::asio::awaitable<std::optional<SkippedUpload>> skip_upload_if_known(Contex
     content_md5 = base64_decode(*h);
     if (!content_md5) co_return std::nullopt;  // the body path answers InvalidDigest
   }
-
-  auto commit = [&]() -> std::optional<SkippedUpload> {
+  auto lookup = [&]() -> std::optional<KnownBody> {
     auto blob = ctx.pool.blob_usable_by(ctx.tenant().id, claim->sha256);
     if (!blob || static_cast<uint64_t>(blob->size) != *length) return std::nullopt;
     if (content_md5 && *content_md5 != blob->md5) return std::nullopt;
+    return KnownBody{*blob, claim->wants_checksum};
+  };
+  co_return co_await ctx.blocking.run(lookup);
+}
+
+boost::asio::awaitable<std::optional<SkippedUpload>> skip_upload_if_known(Context& ctx, const Bucket& bucket,
+                                                                          const ObjectMeta& meta) {
+  auto known = co_await known_body(ctx);
+  if (!known) co_return std::nullopt;
+  auto commit = [&]() -> std::optional<SkippedUpload> {
     SkippedUpload skipped;
     ObjectRecord& o = skipped.object;
     o.bucket_id = bucket.id;
     o.key = ctx.key;
-    o.sha256 = claim->sha256;
-    o.size = blob->size;
-    o.etag = to_hex(blob->md5);
+    o.sha256 = known->blob.sha256;
+    o.size = known->blob.size;
+    o.etag = to_hex(known->blob.md5);
     o.modified_ms = now_ms();
     o.meta = meta;
-    if (claim->wants_checksum) {
+    if (known->wants_sha256_checksum) {
       o.meta.checksum_algorithm = "SHA256";
-      o.meta.checksum = base64_encode(claim->sha256);
+      o.meta.checksum = base64_encode(o.sha256);
       skipped.checksum_sha256 = o.meta.checksum;
     }
     // The bytes may have lost their last reference since: then the body is needed after all.

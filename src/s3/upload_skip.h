@@ -12,16 +12,24 @@
 
 namespace herd::s3 {
 
+// The pool's bytes a request's body would be, when the request qualifies (above; its declared
+// length and Content-MD5 agree with them, and it asks for no checksum but SHA-256); nullopt
+// otherwise, and nothing has been read or sent. Metadata reads run on ctx.blocking.
+struct KnownBody {
+  BlobRecord blob;
+  bool wants_sha256_checksum = false;  // the client asked for a SHA256 checksum to be stored
+};
+boost::asio::awaitable<std::optional<KnownBody>> known_body(Context& ctx);
+
 // An object committed without receiving its body.
 struct SkippedUpload {
   ObjectRecord object;
   std::optional<std::string> checksum_sha256;  // base64, when the client asked for a SHA256 checksum
 };
 
-// Commits (bucket, ctx.key) with `meta` as a reference to the pool's bytes when the request
-// qualifies (see above; its declared length, Content-MD5 and checksum agree with those bytes,
-// and it asks for no other checksum); nullopt otherwise, and nothing has been read or sent: the
-// caller receives the body as usual. Metadata reads and the commit run on ctx.blocking. Throws
+// PutObject: commits (bucket, ctx.key) with `meta` as a reference to the known_body() bytes;
+// nullopt when the request does not qualify (or the bytes went meanwhile), and nothing has been
+// read or sent: the caller receives the body as usual. The commit runs on ctx.blocking. Throws
 // NoSuchBucketError when the bucket vanished meanwhile.
 boost::asio::awaitable<std::optional<SkippedUpload>> skip_upload_if_known(Context& ctx, const Bucket& bucket,
                                                                           const ObjectMeta& meta);

@@ -182,6 +182,28 @@ class FederationByHashTest(HerdTestCase):
         self.assertFalse(resp.interim.startswith(b"HTTP/1.1 100"), resp.interim)
         self.assertEqual(self.client("alice").get_object(Bucket=bucket, Key="again.png")["Body"].read(), body)
 
+    def test_an_upload_part_of_public_bytes_sends_no_body(self):
+        part1 = os.urandom(5 * 1024 * 1024 + 11)
+        self.put_public("big.mp4", part1)
+        before = self.stats()
+        bucket = self.bob_bucket()
+        s3 = self.client("bob")
+        upload_id = s3.create_multipart_upload(Bucket=bucket, Key="video.mp4")["UploadId"]
+        resp = h.raw_request(self.server.port, "PUT", "/%s/video.mp4" % bucket,
+                             query={"partNumber": "1", "uploadId": upload_id}, body=part1,
+                             tenant=self.tenants["bob"], expect_continue=True)
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertFalse(resp.interim.startswith(b"HTTP/1.1 100"), resp.interim)
+        self.assertEqual(resp.headers["etag"], h.quoted_etag(part1))
+        part2 = os.urandom(1000)
+        etag2 = s3.upload_part(Bucket=bucket, Key="video.mp4", UploadId=upload_id, PartNumber=2, Body=part2)["ETag"]
+        s3.complete_multipart_upload(Bucket=bucket, Key="video.mp4", UploadId=upload_id, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": h.quoted_etag(part1)}, {"PartNumber": 2, "ETag": etag2}]})
+        self.assertEqual(s3.get_object(Bucket=bucket, Key="video.mp4")["Body"].read(), part1 + part2)
+        after = self.stats()
+        self.assertEqual(after["uploads_skipped"], before["uploads_skipped"] + 1)
+        self.assertEqual(after["upload_bytes_skipped"], before["upload_bytes_skipped"] + len(part1))
+
     def test_a_wrong_length_or_md5_is_not_skipped(self):
         body = os.urandom(100000)
         bucket = self.put_public("d.png", body)
