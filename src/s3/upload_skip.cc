@@ -52,8 +52,11 @@ std::optional<Claim> claimed_sha256(const Context& ctx) {
 boost::asio::awaitable<std::optional<KnownBody>> known_body(Context& ctx) {
   auto expect = ctx.ex.header("Expect");
   if (!expect || !boost::beast::iequals(*expect, "100-continue")) co_return std::nullopt;
+  // An empty body is never skipped: nothing to save, and the connection stays open after a body
+  // that is complete already, where botocore would misread the next answer without a 100 first.
+  // (A skipped non-empty body closes the connection: the server never read it.)
   auto length = ctx.ex.content_length();
-  if (!length) co_return std::nullopt;
+  if (!length || *length == 0) co_return std::nullopt;
   auto claim = claimed_sha256(ctx);
   if (!claim) co_return std::nullopt;
   std::optional<std::string> content_md5;
