@@ -136,9 +136,13 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
 
   const std::string type = request.content_type.empty() ? usable_content_type(head_type) : request.content_type;
   downloaded = Downloaded{*digest, usable_content_type(head_type)};
-  if (auto r = reference(bucket, key, *digest, type, request.acl, "found")) {
-    url_cache_.put(request.url, {*digest, downloaded.content_type});
-    return *r;
+  // A digest is only a claim (anyone can write one into a URL or a header): the pool's bytes
+  // answer it only when the tenant could read them anyway (public, or its own).
+  if (pool_.blob_usable_by(bucket.tenant_id, *digest)) {
+    if (auto r = reference(bucket, key, *digest, type, request.acl, "found")) {
+      url_cache_.put(request.url, {*digest, downloaded.content_type});
+      return *r;
+    }
   }
   // One fetch per digest at a time (from a peer, else the origin); those who waited for it
   // reference what it stored.

@@ -6,7 +6,8 @@
 //   3. a URL another retrieve is downloading right now: waits for it, then  "cached", source "pool"
 //   4. when the digest is known before downloading (a hashlink URL "…/.well-known/apgateway/hl:…"
 //      or "hl:…", or a Repr-Digest/Digest header on the origin's answer to HEAD): bytes the pool
-//      holds are "found", source "pool"; otherwise the peers are asked by hash (verified),
+//      holds that the bucket's tenant may read anyway (public, or its own) are "found", source
+//      "pool" (a digest alone never reveals another tenant's private bytes); otherwise the peers are asked by hash (verified),
 //      "added", source "peer"; then the origin (5). A retrieve of a digest another one is
 //      fetching waits for it: "found"
 //   5. otherwise it is downloaded (SSRF rules, caps: Fetcher) and hashed;   "added" (new bytes) or

@@ -123,6 +123,21 @@ class PeersTest(unittest.TestCase):
                                        "none")
         self.assertEqual((status, answer["error"]), (502, "UpstreamError"), answer)
 
+    def test_a_digest_never_reveals_another_tenants_private_bytes(self):
+        other = self.c.create_tenant("other-c")
+        s3 = self.c.client(other)
+        s3.create_bucket(Bucket="private-stuff")
+        secret = os.urandom(6000)
+        s3.put_object(Bucket="private-stuff", Key="secret", Body=secret)
+        link = "hl:z" + _base58(b"\x12\x20" + hashlib.sha256(secret).digest())
+        status, answer = self.retrieve(link, "stolen")  # no peer has it: nothing found
+        self.assertEqual((status, answer["error"]), (502, "UpstreamError"), answer)
+        # An origin declaring the secret's digest gets its own bytes downloaded, not the secret.
+        self.origin.routes["/liar.bin"] = (200, {"Repr-Digest": repr_digest(secret)}, b"decoy bytes")
+        status, answer = self.retrieve(self.origin.url("/liar.bin"), "stolen2")
+        self.assertEqual((status, answer["result"], answer["source"]), (200, "added", "origin"), answer)
+        self.assertEqual(self.get_c("stolen2"), b"decoy bytes")
+
     @unittest.skipUnless(ON_DISK, "deletes blob files of the disk store")
     def test_recover_puts_back_deleted_blobs_byte_exact(self):
         large, small, unshared = os.urandom(400000), os.urandom(3000), os.urandom(350000)
