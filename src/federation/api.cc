@@ -56,6 +56,43 @@ std::string string_field(const json& body, const char* name, bool required) {
   return value;
 }
 
+// The digests of a `has` body, checked.
+std::vector<std::string> has_request(const json& body) {
+  auto list = body.find("sha256");
+  if (list == body.end() || !list->is_array()) throw bad_request("\"sha256\" must be an array of hex digests");
+  if (list->size() > kMaxHashesPerHas) throw bad_request("At most 1000 digests per request");
+  std::vector<std::string> hashes;
+  for (const auto& item : *list) {
+    if (!item.is_string() || !is_lower_hex(item.get<std::string>(), 64))
+      throw bad_request("Each digest must be 64 lower-case hex characters");
+    hashes.push_back(item.get<std::string>());
+  }
+  return hashes;
+}
+
+// A `retrieve` body, checked.
+struct RetrieveCall {
+  RetrieveRequest request;
+  std::string bucket, key;
+};
+RetrieveCall retrieve_request(const json& body) {
+  RetrieveCall call;
+  call.request.url = string_field(body, "url", true);
+  if (call.request.url.size() > kMaxUrlBytes) throw ApiError(400, "InvalidURL", "The URL is too long");
+  call.bucket = string_field(body, "bucket", true);
+  call.key = string_field(body, "key", true);
+  if (call.key.size() > s3::kMaxKeyBytes || !s3::valid_utf8(call.key)) throw bad_request("Invalid key");
+  if (auto acl = string_field(body, "acl", false); !acl.empty()) {
+    if (!s3::valid_canned_acl(acl)) throw bad_request("Unknown canned ACL: " + acl);
+    call.request.acl = acl;
+  }
+  call.request.content_type = string_field(body, "content_type", false);
+  if (call.request.content_type.size() > 255) throw bad_request("content_type is too long");
+  for (unsigned char c : call.request.content_type)
+    if (c < 0x20 || c >= 0x7f) throw bad_request("content_type must be printable ASCII");
+  return call;
+}
+
 http::Headers json_headers() { return {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}}; }
 
 // (Built outside the coroutines: GCC 12 miscompiles braced lists of string literals in them.)
@@ -106,15 +143,7 @@ boost::asio::awaitable<void> Api::handle(http::Exchange& ex) {
     const Tenant tenant = *auth.tenant;
 
     if (has) {
-      auto list = body.find("sha256");
-      if (list == body.end() || !list->is_array()) throw bad_request("\"sha256\" must be an array of hex digests");
-      if (list->size() > kMaxHashesPerHas) throw bad_request("At most 1000 digests per request");
-      std::vector<std::string> hashes;
-      for (const auto& item : *list) {
-        if (!item.is_string() || !is_lower_hex(item.get<std::string>(), 64))
-          throw bad_request("Each digest must be 64 lower-case hex characters");
-        hashes.push_back(item.get<std::string>());
-      }
+      const std::vector<std::string> hashes = has_request(body);
       auto usable = co_await blocking_.run([&] {
         json out = json::array();
         for (const auto& hex : hashes)
@@ -127,20 +156,9 @@ boost::asio::awaitable<void> Api::handle(http::Exchange& ex) {
       co_return;
     }
 
-    RetrieveRequest request;
-    request.url = string_field(body, "url", true);
-    if (request.url.size() > kMaxUrlBytes) throw ApiError(400, "InvalidURL", "The URL is too long");
-    const std::string bucket_name = string_field(body, "bucket", true), key = string_field(body, "key", true);
-    if (key.size() > s3::kMaxKeyBytes || !s3::valid_utf8(key)) throw bad_request("Invalid key");
-    if (auto acl = string_field(body, "acl", false); !acl.empty()) {
-      if (!s3::valid_canned_acl(acl)) throw bad_request("Unknown canned ACL: " + acl);
-      request.acl = acl;
-    }
-    request.content_type = string_field(body, "content_type", false);
-    if (request.content_type.size() > 255) throw bad_request("content_type is too long");
-    for (unsigned char c : request.content_type)
-      if (c < 0x20 || c >= 0x7f) throw bad_request("content_type must be printable ASCII");
-
+    const RetrieveCall call = retrieve_request(body);
+    const RetrieveRequest& request = call.request;
+    const std::string &bucket_name = call.bucket, &key = call.key;
     auto result = co_await blocking_.run([&]() -> RetrieveResult {
       auto bucket = pool_.meta().bucket_by_name(bucket_name);
       if (!bucket) throw ApiError(404, "NoSuchBucket", "The specified bucket does not exist");

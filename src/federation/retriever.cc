@@ -119,11 +119,13 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
   // 4. By digest, when it is known before any bytes are fetched.
   std::optional<std::string> digest = hashlink_digest(request.url);
   std::string head_type;
+  std::optional<int64_t> length;  // as the HEAD declared it
   if (!digest) {
     try {
       FetchResult head = fetcher_.head(request.url);
       digest = declared_digest(head);
       head_type = head.content_type;
+      length = head.content_length;
     } catch (const FetchError& e) {
       // The GET would be refused the same way (or wait as long: one timeout is enough); any other
       // failure of a HEAD (servers that refuse HEAD) is the GET's to decide.
@@ -132,7 +134,7 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
         throw;
     }
   }
-  if (!digest) return from_origin(bucket, key, request, downloaded);
+  if (!digest) return from_origin(bucket, key, request, length, downloaded);
 
   const std::string type = request.content_type.empty() ? usable_content_type(head_type) : request.content_type;
   downloaded = Downloaded{*digest, usable_content_type(head_type)};
@@ -161,7 +163,7 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
     }
     if (request.url.starts_with("hl:"))
       throw FetchError(FetchError::Kind::kUpstreamStatus, "neither this pool nor its peers have " + request.url, 404);
-    fetched = from_origin(bucket, key, request, downloaded);
+    fetched = from_origin(bucket, key, request, length, downloaded);
     if (fetched->sha256 != *digest)
       spdlog::warn("retrieve {}: the origin declared sha256 {} but sent {}", request.url, to_hex(*digest),
                    to_hex(fetched->sha256));
@@ -173,12 +175,15 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
     url_cache_.put(request.url, {stored_sha, downloaded.content_type});
     return *r;
   }
-  return from_origin(bucket, key, request, downloaded);  // gone again already: fetch it ourselves
+  return from_origin(bucket, key, request, length, downloaded);  // gone again already: fetch it ourselves
 }
 
 RetrieveResult Retriever::from_origin(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
-                                      Downloaded& downloaded) {
-  auto upload = pool_.begin_upload(fetcher_.options().max_object_size);
+                                      std::optional<int64_t> length, Downloaded& downloaded) {
+  // A small file the HEAD announced is kept in memory and packed, as a small PUT is (a body that
+  // turns out larger moves to a file).
+  auto upload = pool_.begin_upload(fetcher_.options().max_object_size, /*may_pack=*/true);
+  if (length) upload->expect(*length);
   FetchResult fetched;
   {
     Upload::SettleOnUnwind guard(*upload);

@@ -65,9 +65,9 @@ class Retriever {
   // Steps 4 and 5: fetches `url`'s bytes (by digest, or from the origin) into (bucket, key).
   RetrieveResult download(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
                           Downloaded& downloaded);
-  // Step 5: downloads `url` from its origin into (bucket, key).
+  // Step 5: downloads `url` from its origin into (bucket, key); `length` is what a HEAD declared.
   RetrieveResult from_origin(const Bucket& bucket, const std::string& key, const RetrieveRequest& request,
-                             Downloaded& downloaded);
+                             std::optional<int64_t> length, Downloaded& downloaded);
 
   Pool& pool_;
   Fetcher& fetcher_;
