@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   herd::cli::add_migrate_command(app, common);
   herd::cli::add_retrieve_command(app, common);
   herd::cli::add_recover_command(app, common);
+  herd::cli::add_takedown_command(app, common);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

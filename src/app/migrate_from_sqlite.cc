@@ -43,6 +43,8 @@ const std::vector<Table> kTables = {
       "completed_ms"},
      {"key"}},
     {"counters", {"name", "value"}, {}},
+    {"takedowns", {"sha256", "reason", "created_ms"}, {"sha256"}},
+    {"audit_log", {"id", "at_ms", "action", "sha256", "detail"}, {"sha256"}},
 };
 
 // Holds an exclusive lock file of the data directory (the one `herd serve`, or `herd gc`, holds).
@@ -117,8 +119,8 @@ MigrationReport migrate_from_sqlite(const std::string& data_dir, const std::stri
     if (progress) progress(t.name, done, total);
     report.emplace_back(t.name, done);
   }
-  // New tenants and buckets get ids after the copied ones.
-  for (const char* table : {"tenants", "buckets"})
+  // New tenants, buckets and audit entries get ids after the copied ones.
+  for (const char* table : {"tenants", "buckets", "audit_log"})
     to.query(std::string("SELECT setval(pg_get_serial_sequence('") + table + "', 'id'), "
              "GREATEST((SELECT max(id) FROM " + table + "), 1), (SELECT max(id) FROM " + table + ") IS NOT NULL)");
   tx.commit();

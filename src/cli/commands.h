@@ -30,5 +30,6 @@ void add_bench_command(CLI::App& app, Common& common);
 void add_migrate_command(CLI::App& app, Common& common);
 void add_retrieve_command(CLI::App& app, Common& common);
 void add_recover_command(CLI::App& app, Common& common);
+void add_takedown_command(CLI::App& app, Common& common);
 
 }  // namespace herd::cli

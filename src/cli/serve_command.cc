@@ -14,6 +14,7 @@
 #include "http/blocking_pool.h"
 #include "http/server.h"
 #include "app/data_dir.h"
+#include "app/public_urls.h"
 #include "app/s3_listener.h"
 #include "s3/router.h"
 #include "web/public_router.h"
@@ -87,15 +88,6 @@ void raise_file_limit() {
   if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
   r.rlim_cur = r.rlim_max;
   if (::setrlimit(RLIMIT_NOFILE, &r) != 0) spdlog::warn("could not raise the open file limit");
-}
-
-// The base URLs of this pool's public endpoint, whose object and blob URLs a retrieve resolves
-// without downloading: its listen address, its redirect base, and [federation] public_urls.
-std::vector<std::string> own_public_urls(const Config& c) {
-  std::vector<std::string> urls = c.federation_public_urls;
-  if (!c.s3.public_reads.listen.empty()) urls.push_back("http://" + c.s3.public_reads.listen);
-  if (!c.s3.public_reads.redirect_base.empty()) urls.push_back(c.s3.public_reads.redirect_base);
-  return urls;
 }
 
 void serve(const Config& c) {

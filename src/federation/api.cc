@@ -171,6 +171,8 @@ boost::asio::awaitable<void> Api::handle(http::Exchange& ex) {
         throw ApiError(413, "TooLarge", "The remote file is larger than [fetch] max_object_size");
       } catch (const NoSuchBucketError&) {
         throw ApiError(404, "NoSuchBucket", "The specified bucket does not exist");
+      } catch (const TakenDownError& e) {
+        throw ApiError(451, "TakenDown", e.what());
       }
     });
     json answer = retrieve_answer(result);

@@ -15,4 +15,9 @@ struct NoSuchBucketError : std::runtime_error {
   NoSuchBucketError() : std::runtime_error("no such bucket") {}
 };
 
+// Raised when bytes an operator took down are uploaded (or fetched) again.
+struct TakenDownError : std::runtime_error {
+  TakenDownError() : std::runtime_error("these bytes were taken down by the pool's operator") {}
+};
+
 }  // namespace herd

@@ -13,6 +13,7 @@
 #include "meta/errors.h"
 #include "meta/multipart_rows.h"
 #include "meta/object_rows.h"
+#include "meta/takedown_rows.h"
 #include "meta/tenant_rows.h"
 #include "meta/types.h"
 #include "meta/write_txn.h"
@@ -24,7 +25,8 @@ class MetaStore : public TenantRows,
                   public ObjectRows,
                   public MultipartRows,
                   public BlobRows,
-                  public CheckRows {
+                  public CheckRows,
+                  public TakedownRows {
  public:
   ~MetaStore() override = default;
   // Begins a write transaction, excluding every other writer until it ends. A `durable` one is

@@ -50,6 +50,9 @@ class PostgresMetaStore : public MetaStore {
   std::optional<ObjectRecord> get_object(int64_t bucket_id, const std::string& key) override;
   std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) override;
   bool blob_usable_by(int64_t tenant_id, const std::string& sha256) override;
+  std::vector<Takedown> list_takedowns() override;
+  bool is_taken_down(const std::string& sha256) override;
+  std::vector<AuditEntry> audit_log(size_t limit) override;
   std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,
                                           const std::string& prefix, size_t limit) override;
   bool set_object_acl(int64_t bucket_id, const std::string& key, const std::string& acl) override;

@@ -44,6 +44,32 @@ void PostgresWriteTxn::make_blob_live(const std::string& sha256, const BlobLocat
                 md5.empty() ? pg::null() : bytea(md5)});
 }
 
+bool PostgresWriteTxn::is_taken_down(const std::string& sha256) {
+  return !conn_->query("SELECT 1 FROM takedowns WHERE sha256 = $1", {bytea(sha256)}).empty();
+}
+
+void PostgresWriteTxn::add_takedown(const Takedown& t) {
+  conn_->query("INSERT INTO takedowns(sha256, reason, created_ms) VALUES($1, $2, $3) "
+               "ON CONFLICT(sha256) DO UPDATE SET reason = excluded.reason, created_ms = excluded.created_ms",
+               {bytea(t.sha256), param(t.reason), param(t.created_ms)});
+}
+
+bool PostgresWriteTxn::remove_takedown(const std::string& sha256) {
+  return conn_->query("DELETE FROM takedowns WHERE sha256 = $1", {bytea(sha256)}).affected() > 0;
+}
+
+std::vector<std::pair<int64_t, std::string>> PostgresWriteTxn::objects_of_blob(const std::string& sha256) {
+  auto r = conn_->query("SELECT bucket_id, key FROM objects WHERE sha256 = $1", {bytea(sha256)});
+  std::vector<std::pair<int64_t, std::string>> out;
+  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.int64(i, 0), r.bytes(i, 1));
+  return out;
+}
+
+void PostgresWriteTxn::append_audit(const AuditEntry& e) {
+  conn_->query("INSERT INTO audit_log(at_ms, action, sha256, detail) VALUES($1, $2, $3, $4)",
+               {param(e.at_ms), param(e.action), bytea(e.sha256), param(e.detail)});
+}
+
 void PostgresWriteTxn::add_to_counter(const std::string& name, int64_t delta) {
   conn_->query("INSERT INTO counters(name, value) VALUES($1, $2) "
                "ON CONFLICT(name) DO UPDATE SET value = counters.value + excluded.value",

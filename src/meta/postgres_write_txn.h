@@ -30,6 +30,11 @@ class PostgresWriteTxn : public WriteTxn {
   std::vector<std::string> delete_multipart(const std::string& upload_id) override;
   void record_completed_multipart(const CompletedUpload& completed) override;
   void add_to_counter(const std::string& name, int64_t delta) override;
+  bool is_taken_down(const std::string& sha256) override;
+  void add_takedown(const Takedown& takedown) override;
+  bool remove_takedown(const std::string& sha256) override;
+  std::vector<std::pair<int64_t, std::string>> objects_of_blob(const std::string& sha256) override;
+  void append_audit(const AuditEntry& entry) override;
   void begin_entry() override;
   void end_entry(bool keep) override;
   void commit() override;

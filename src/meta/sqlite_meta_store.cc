@@ -86,7 +86,7 @@ bool has_column(sqlite::Connection& c, const char* table, const char* column) {
   return s->step() && s->int64(0) > 0;
 }
 
-// Brings a version 1, 2 or 3 database up to version 4, and creates what versions 2 to 4 added.
+// Brings a version 1 to 4 database up to version 5, and creates what versions 2 to 5 added.
 // Every row of an older database is live: it had no other states; its objects have no Expires.
 void migrate(sqlite::Connection& c) {
   if (!has_column(c, "blobs", "pack")) {
@@ -113,7 +113,12 @@ void migrate(sqlite::Connection& c) {
   c.exec("CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
   c.exec("CREATE INDEX IF NOT EXISTS completed_multiparts_by_age ON completed_multiparts(completed_ms)");
   c.exec("CREATE INDEX IF NOT EXISTS completed_multiparts_by_bucket ON completed_multiparts(bucket_id)");
-  c.exec("PRAGMA user_version = 4");
+  // Version 5: takedowns and the audit log.
+  c.exec("CREATE TABLE IF NOT EXISTS takedowns(sha256 BLOB PRIMARY KEY, reason TEXT NOT NULL, "
+         "created_ms INTEGER NOT NULL) WITHOUT ROWID");
+  c.exec("CREATE TABLE IF NOT EXISTS audit_log(id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, "
+         "action TEXT NOT NULL, sha256 BLOB NOT NULL, detail TEXT NOT NULL)");
+  c.exec("PRAGMA user_version = 5");
 }
 
 Tenant read_tenant(sqlite::Statement& s) {
@@ -317,6 +322,30 @@ bool SqliteMetaStore::blob_usable_by(int64_t tenant_id, const std::string& sha25
                            "(o.acl IN ('public-read', 'public-read-write') OR b.tenant_id = ?) LIMIT 1"));
   s->bind_blob(1, sha256).bind(2, tenant_id);
   return s->step();
+}
+
+std::vector<Takedown> SqliteMetaStore::list_takedowns() {
+  Lease c(*this);
+  sqlite::Use s(c->prepare("SELECT sha256, reason, created_ms FROM takedowns ORDER BY created_ms, sha256"));
+  std::vector<Takedown> out;
+  while (s->step()) out.push_back(Takedown{s->blob(0), s->text(1), s->int64(2)});
+  return out;
+}
+
+bool SqliteMetaStore::is_taken_down(const std::string& sha256) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare("SELECT 1 FROM takedowns WHERE sha256 = ?"));
+  s->bind_blob(1, sha256);
+  return s->step();
+}
+
+std::vector<AuditEntry> SqliteMetaStore::audit_log(size_t limit) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare("SELECT at_ms, action, sha256, detail FROM audit_log ORDER BY id DESC LIMIT ?"));
+  s->bind(1, static_cast<int64_t>(limit));
+  std::vector<AuditEntry> out;
+  while (s->step()) out.push_back(AuditEntry{s->int64(0), s->text(1), s->blob(2), s->text(3)});
+  return out;
 }
 
 std::vector<ObjectSummary> SqliteMetaStore::list_objects(int64_t bucket_id, const std::string& after,

@@ -65,6 +65,43 @@ void SqliteWriteTxn::make_blob_live(const std::string& sha256, const BlobLocatio
   s->bind_blob(4, sha256).run();
 }
 
+bool SqliteWriteTxn::is_taken_down(const std::string& sha256) {
+  sqlite::Use s(conn_->prepare("SELECT 1 FROM takedowns WHERE sha256 = ?"));
+  s->bind_blob(1, sha256);
+  return s->step();
+}
+
+void SqliteWriteTxn::add_takedown(const Takedown& t) {
+  sqlite::Use(conn_->prepare("INSERT OR REPLACE INTO takedowns(sha256, reason, created_ms) VALUES(?, ?, ?)"))
+      ->bind_blob(1, t.sha256)
+      .bind(2, std::string_view(t.reason))
+      .bind(3, t.created_ms)
+      .run();
+}
+
+bool SqliteWriteTxn::remove_takedown(const std::string& sha256) {
+  if (!is_taken_down(sha256)) return false;
+  sqlite::Use(conn_->prepare("DELETE FROM takedowns WHERE sha256 = ?"))->bind_blob(1, sha256).run();
+  return true;
+}
+
+std::vector<std::pair<int64_t, std::string>> SqliteWriteTxn::objects_of_blob(const std::string& sha256) {
+  sqlite::Use s(conn_->prepare("SELECT bucket_id, key FROM objects WHERE sha256 = ?"));
+  s->bind_blob(1, sha256);
+  std::vector<std::pair<int64_t, std::string>> out;
+  while (s->step()) out.emplace_back(s->int64(0), s->text(1));
+  return out;
+}
+
+void SqliteWriteTxn::append_audit(const AuditEntry& e) {
+  sqlite::Use(conn_->prepare("INSERT INTO audit_log(at_ms, action, sha256, detail) VALUES(?, ?, ?, ?)"))
+      ->bind(1, e.at_ms)
+      .bind(2, std::string_view(e.action))
+      .bind_blob(3, e.sha256)
+      .bind(4, std::string_view(e.detail))
+      .run();
+}
+
 void SqliteWriteTxn::add_to_counter(const std::string& name, int64_t delta) {
   sqlite::Use(conn_->prepare("INSERT INTO counters(name, value) VALUES(?, ?) "
                              "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value"))

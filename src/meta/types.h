@@ -135,6 +135,21 @@ struct PoolStats {
   int64_t upload_bytes_skipped = 0;  // the bytes those PUTs did not send
 };
 
+// A blob an operator took down: removed from every tenant, its bytes refused from then on.
+struct Takedown {
+  std::string sha256;  // raw
+  std::string reason;
+  int64_t created_ms = 0;
+};
+
+// One line of the append-only audit log ("takedown", "lift").
+struct AuditEntry {
+  int64_t at_ms = 0;
+  std::string action;
+  std::string sha256;  // raw
+  std::string detail;
+};
+
 // The names of the pool counters behind PoolStats (WriteTxn::add_to_counter).
 inline constexpr const char* kCounterUploadsSkipped = "uploads_skipped";
 inline constexpr const char* kCounterUploadBytesSkipped = "upload_bytes_skipped";

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "meta/types.h"
@@ -56,6 +57,16 @@ class WriteTxn {
   // Records that an upload completed (MultipartRows::get_completed_multipart reads it back),
   // replacing any record with the same upload id.
   virtual void record_completed_multipart(const CompletedUpload& completed) = 0;
+
+  // --- takedowns and the audit log
+  virtual bool is_taken_down(const std::string& sha256) = 0;
+  // Records a takedown (replacing one of the same blob).
+  virtual void add_takedown(const Takedown& takedown) = 0;
+  // Ends a takedown; false when there was none.
+  virtual bool remove_takedown(const std::string& sha256) = 0;
+  // (bucket id, key) of every object referencing the blob.
+  virtual std::vector<std::pair<int64_t, std::string>> objects_of_blob(const std::string& sha256) = 0;
+  virtual void append_audit(const AuditEntry& entry) = 0;
 
   // --- pool counters (PoolStats): named totals that only grow
   virtual void add_to_counter(const std::string& name, int64_t delta) = 0;

@@ -22,6 +22,10 @@ ObjectCommits::Step ObjectCommits::reserve(WriteTxn& txn, const PendingPut& put,
   const std::string& sha = put.object.sha256;
   if (!txn.bucket_exists(put.object.bucket_id)) throw NoSuchBucketError();  // place nothing for it
   auto row = txn.lock_blob(sha);
+  // Bytes that would be placed may be bytes an operator took down (pool/takedowns.cc); bytes with
+  // live references never are (a takedown removes every reference in its transaction).
+  const bool places = !row || row->state != BlobState::kLive || row->refcount == 0;
+  if (places && txn.is_taken_down(sha)) throw TakenDownError();
   if (!row) {
     txn.insert_pending_blob(sha, put.object.size, now);
     reserved.push_back({sha, true});

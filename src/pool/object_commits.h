@@ -10,6 +10,7 @@
 //      transaction;
 //   3. commit (durable): the row becomes live with the new reference and the object row is
 //      written, releasing the reference of the object it replaces.
+// Bytes an operator took down are refused at step 1 (TakenDownError for that entry).
 // A crash between the steps leaves a pending row, bytes no row names, or both: garbage that GC
 // (after kPendingTimeout) and fsck remove, never a row without bytes. An entry that meets a row GC
 // is deleting waits for it to go and places the bytes again; one whose blob lost its last

@@ -92,6 +92,16 @@ class Pool {
   // the blob row at them. Throws std::logic_error when the upload's digest names no blob row.
   void restore_blob(Upload& upload);
 
+  // --- takedowns (pool/takedowns.cc)
+  // Takes a blob down pool-wide, in one durable transaction: records the takedown and an audit
+  // entry, and deletes every object referencing it in every tenant (GC then removes the bytes
+  // after the grace period). From then on uploads and fetches of the same bytes are refused
+  // (TakenDownError) and its blob URLs answer 451. Returns how many objects were deleted.
+  int64_t take_down(const std::string& sha256, const std::string& reason);
+  // Lifts a takedown (audit-logged with `reason`): the bytes may be stored again (the deleted
+  // objects stay deleted). False when the blob was not taken down.
+  bool lift_takedown(const std::string& sha256, const std::string& reason);
+
   // Deletes an object and releases its blob reference; false when absent.
   bool remove(int64_t bucket_id, const std::string& key);
   // Deletes every listed key that exists, in one transaction.

@@ -54,6 +54,8 @@ boost::asio::awaitable<void> Router::handle(http::Exchange& ex) {
     failure = invalid_request("Malformed chunked transfer encoding");
   } catch (const Upload::TooLarge&) {
     failure = entity_too_large();
+  } catch (const TakenDownError& e) {
+    failure = Error(451, "UnavailableForLegalReasons", e.what());
   }
   if (!failure) co_return;
   if (ex.responded()) throw std::runtime_error("error after the response started: " + failure->code);

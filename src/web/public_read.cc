@@ -115,6 +115,8 @@ boost::asio::awaitable<void> serve_blob_by_hash(http::Exchange& ex, Pool& pool, 
                                                 const std::string& sha256) {
   const std::string hex = to_hex(sha256);
   auto object = pool.meta().public_object_for_blob(sha256);
+  if (!object && pool.meta().is_taken_down(sha256))
+    throw s3::Error(451, "UnavailableForLegalReasons", "This content was taken down by the pool's operator");
   if (!object) throw s3::no_such_key();
   // Content-addressed: the bytes behind this URL can never change.
   http::Headers h{{"Content-Type", object->meta.content_type.empty() ? "binary/octet-stream" : object->meta.content_type},

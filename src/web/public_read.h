@@ -25,7 +25,7 @@ boost::asio::awaitable<void> serve_public_object(http::Exchange& ex, Pool& pool,
                                                  const std::string& key);
 
 // Serves /blobs/<sha256 hex>[.ext]: immutable, cacheable forever, strong ETag. 404 unless some
-// public object references the blob. Throws s3::Error.
+// public object references the blob; 451 for a blob the operator took down. Throws s3::Error.
 boost::asio::awaitable<void> serve_blob(http::Exchange& ex, Pool& pool, http::BlockingPool& blocking,
                                         const std::string& path_after_blobs);
 

@@ -775,6 +775,42 @@ TEST_P(MetaStoreContract, ABlobIsUsableByItsOwnersAndByEveryoneOncePublic) {
   EXPECT_FALSE(meta_.blob_usable_by(bob, sha256("never stored")));
 }
 
+TEST_P(MetaStoreContract, TakenDownBytesAreRefusedUntilLifted) {
+  int64_t b = make_bucket(make_tenant("t"), "bucket");
+  put(b, "dup", "shared bytes");
+  const std::string sha = sha256("shared bytes");
+  {
+    auto txn = meta_.write(true);
+    txn->add_takedown(Takedown{sha, "abuse", 1000});
+    txn->append_audit(AuditEntry{1000, "takedown", sha, "abuse"});
+    EXPECT_EQ(txn->objects_of_blob(sha), (std::vector<std::pair<int64_t, std::string>>{{b, "dup"}}));
+    txn->commit();
+  }
+  EXPECT_TRUE(meta_.is_taken_down(sha));
+  ASSERT_EQ(meta_.list_takedowns().size(), 1u);
+  EXPECT_EQ(meta_.list_takedowns()[0].reason, "abuse");
+  // With a live reference the bytes need no placing; once none is left they are refused.
+  EXPECT_TRUE(put(b, "dup2", "shared bytes").deduplicated);
+  ASSERT_TRUE(remove(b, "dup"));
+  ASSERT_TRUE(remove(b, "dup2"));
+  EXPECT_THROW(put(b, "again", "shared bytes"), TakenDownError);
+  EXPECT_FALSE(meta_.get_object(b, "again").has_value());
+  {
+    auto txn = meta_.write(true);
+    EXPECT_TRUE(txn->remove_takedown(sha));
+    EXPECT_FALSE(txn->remove_takedown(sha));
+    txn->append_audit(AuditEntry{2000, "lift", sha, "appeal"});
+    txn->commit();
+  }
+  EXPECT_FALSE(meta_.is_taken_down(sha));
+  EXPECT_FALSE(put(b, "again", "shared bytes").deduplicated);
+  auto log = meta_.audit_log(10);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].action, "lift");
+  EXPECT_EQ(log[1].detail, "abuse");
+  EXPECT_EQ(log[1].sha256, sha);
+}
+
 // A database of schema version 3 (blobs without MD5s) opens as version 4; its old blobs have no
 // MD5 until their bytes are placed again.
 TEST_P(MetaStoreContract, AVersionThreeDatabaseGainsBlobMd5s) {
