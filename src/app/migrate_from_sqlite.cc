@@ -43,6 +43,7 @@ const std::vector<Table> kTables = {
       "completed_ms"},
      {"key"}},
     {"counters", {"name", "value"}, {}},
+    {"tenant_usage", {"tenant_id", "objects", "logical_bytes", "quota_objects", "quota_bytes"}, {}},
     {"takedowns", {"sha256", "reason", "created_ms"}, {"sha256"}},
     {"audit_log", {"id", "at_ms", "action", "sha256", "detail"}, {"sha256"}},
 };

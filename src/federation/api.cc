@@ -173,6 +173,8 @@ boost::asio::awaitable<void> Api::handle(http::Exchange& ex) {
         throw ApiError(404, "NoSuchBucket", "The specified bucket does not exist");
       } catch (const TakenDownError& e) {
         throw ApiError(451, "TakenDown", e.what());
+      } catch (const QuotaExceededError&) {
+        throw ApiError(403, "QuotaExceeded", "The object would take this tenant past its quota; nothing was stored");
       }
     });
     json answer = retrieve_answer(result);

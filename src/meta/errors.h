@@ -15,6 +15,11 @@ struct NoSuchBucketError : std::runtime_error {
   NoSuchBucketError() : std::runtime_error("no such bucket") {}
 };
 
+// Raised when a commit would take a tenant past its quota (nothing of it is stored).
+struct QuotaExceededError : std::runtime_error {
+  QuotaExceededError() : std::runtime_error("the tenant's quota is exhausted") {}
+};
+
 // Raised when bytes an operator took down are uploaded (or fetched) again.
 struct TakenDownError : std::runtime_error {
   TakenDownError() : std::runtime_error("these bytes were taken down by the pool's operator") {}

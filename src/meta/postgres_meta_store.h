@@ -51,6 +51,8 @@ class PostgresMetaStore : public MetaStore {
   std::optional<ObjectRecord> public_object_for_blob(const std::string& sha256) override;
   bool blob_usable_by(int64_t tenant_id, const std::string& sha256) override;
   std::vector<Takedown> list_takedowns() override;
+  TenantUsage tenant_usage(int64_t tenant_id) override;
+  void set_tenant_quota(int64_t tenant_id, std::optional<int64_t> objects, std::optional<int64_t> bytes) override;
   bool is_taken_down(const std::string& sha256) override;
   std::vector<AuditEntry> audit_log(size_t limit) override;
   std::vector<ObjectSummary> list_objects(int64_t bucket_id, const std::string& after, bool inclusive,

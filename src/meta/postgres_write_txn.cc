@@ -104,28 +104,43 @@ std::optional<std::string> PostgresWriteTxn::write_object(const ObjectRecord& o)
   changes_.push_back({MetaChange::Kind::kObject, o.bucket_id, o.key});
   // One round trip: the upsert returns the blob the row held before (the CTE reads the snapshot
   // from before the statement), NULL for a new key.
+  // The owner's usage moves in the same statement; its new figures come back with the quotas.
   auto r = conn_->query(
-      "WITH old AS (SELECT sha256 FROM objects WHERE bucket_id = $1 AND key = $2) "
-      "INSERT INTO objects(bucket_id, key, sha256, size, etag, modified_ms, content_type, cache_control, "
+      "WITH old AS (SELECT sha256, size FROM objects WHERE bucket_id = $1 AND key = $2), "
+      "ins AS (INSERT INTO objects(bucket_id, key, sha256, size, etag, modified_ms, content_type, cache_control, "
       "content_disposition, content_encoding, user_meta, acl, checksum_algorithm, checksum, part_sizes, expires) "
       "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT (bucket_id, key) DO UPDATE SET "
       "sha256 = EXCLUDED.sha256, size = EXCLUDED.size, etag = EXCLUDED.etag, modified_ms = EXCLUDED.modified_ms, "
       "content_type = EXCLUDED.content_type, cache_control = EXCLUDED.cache_control, "
       "content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding, "
       "user_meta = EXCLUDED.user_meta, acl = EXCLUDED.acl, checksum_algorithm = EXCLUDED.checksum_algorithm, "
-      "checksum = EXCLUDED.checksum, part_sizes = EXCLUDED.part_sizes, expires = EXCLUDED.expires "
-      "RETURNING (SELECT sha256 FROM old)",
+      "checksum = EXCLUDED.checksum, part_sizes = EXCLUDED.part_sizes, expires = EXCLUDED.expires RETURNING 1), "
+      "usage AS (INSERT INTO tenant_usage(tenant_id, objects, logical_bytes) "
+      "SELECT tenant_id, CASE WHEN EXISTS (SELECT 1 FROM old) THEN 0 ELSE 1 END, $4 - COALESCE((SELECT size FROM old), 0) "
+      "FROM buckets WHERE id = $1 ON CONFLICT (tenant_id) DO UPDATE SET "
+      "objects = tenant_usage.objects + EXCLUDED.objects, logical_bytes = tenant_usage.logical_bytes + EXCLUDED.logical_bytes "
+      "RETURNING objects, logical_bytes, quota_objects, quota_bytes) "
+      "SELECT (SELECT sha256 FROM old), u.objects, u.logical_bytes, u.quota_objects, u.quota_bytes, "
+      "(SELECT size FROM old), (SELECT count(*) FROM ins) FROM usage u",
       {param(o.bucket_id), bytea(o.key), bytea(o.sha256), param(o.size), param(o.etag), param(o.modified_ms),
        param(o.meta.content_type), param(o.meta.cache_control), param(o.meta.content_disposition),
        param(o.meta.content_encoding), param(encode_user_meta(o.meta)), param(o.meta.acl),
        param(o.meta.checksum_algorithm), param(o.meta.checksum), param(encode_part_sizes(o.part_sizes)),
        param(o.meta.expires)});
-  if (r.is_null(0, 0)) return std::nullopt;
+  if (!r.empty()) {
+    const bool grows = r.is_null(0, 0) || o.size > r.int64(0, 5);  // a new key, or more bytes
+    const bool over = (!r.is_null(0, 3) && r.int64(0, 1) > r.int64(0, 3)) ||
+                      (!r.is_null(0, 4) && r.int64(0, 2) > r.int64(0, 4));
+    if (grows && over) throw QuotaExceededError();  // the caller's entry (savepoint) is undone
+  }
+  if (r.empty() || r.is_null(0, 0)) return std::nullopt;
   return r.bytes(0, 0);
 }
 
 std::optional<std::string> PostgresWriteTxn::delete_object(int64_t bucket_id, const std::string& key) {
-  auto r = conn_->query("DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING sha256",
+  auto r = conn_->query("WITH d AS (DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING sha256, size), "
+                        "u AS (UPDATE tenant_usage SET objects = objects - 1, logical_bytes = logical_bytes - d.size "
+                        "FROM d WHERE tenant_id = (SELECT tenant_id FROM buckets WHERE id = $1)) SELECT sha256 FROM d",
                         {param(bucket_id), bytea(key)});
   if (r.empty()) return std::nullopt;
   changes_.push_back({MetaChange::Kind::kObject, bucket_id, key});
@@ -147,6 +162,7 @@ WriteTxn::DeletedTenant PostgresWriteTxn::delete_tenant(int64_t tenant_id) {
   auto blobs = conn_->query("DELETE FROM objects WHERE bucket_id IN " + buckets + " RETURNING sha256", {param(tenant_id)});
   for (int i = 0; i < blobs.rows(); ++i) out.blobs.push_back(blobs.bytes(i, 0));
   conn_->query("DELETE FROM buckets WHERE tenant_id = $1", {param(tenant_id)});
+  conn_->query("DELETE FROM tenant_usage WHERE tenant_id = $1", {param(tenant_id)});
   conn_->query("DELETE FROM tenants WHERE id = $1", {param(tenant_id)});
   return out;
 }

@@ -86,7 +86,13 @@ bool has_column(sqlite::Connection& c, const char* table, const char* column) {
   return s->step() && s->int64(0) > 0;
 }
 
-// Brings a version 1 to 4 database up to version 5, and creates what versions 2 to 5 added.
+bool has_table(sqlite::Connection& c, const char* table) {
+  sqlite::Use s(c.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"));
+  s->bind(1, std::string_view(table));
+  return s->step() && s->int64(0) > 0;
+}
+
+// Brings a version 1 to 5 database up to version 6, and creates what versions 2 to 6 added.
 // Every row of an older database is live: it had no other states; its objects have no Expires.
 void migrate(sqlite::Connection& c) {
   if (!has_column(c, "blobs", "pack")) {
@@ -118,7 +124,15 @@ void migrate(sqlite::Connection& c) {
          "created_ms INTEGER NOT NULL) WITHOUT ROWID");
   c.exec("CREATE TABLE IF NOT EXISTS audit_log(id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, "
          "action TEXT NOT NULL, sha256 BLOB NOT NULL, detail TEXT NOT NULL)");
-  c.exec("PRAGMA user_version = 5");
+  // Version 6: each tenant's usage, kept in step by every object write, and its quotas; a
+  // database from before gets its figures counted once.
+  if (!has_table(c, "tenant_usage")) {
+    c.exec("CREATE TABLE tenant_usage(tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id), objects INTEGER NOT NULL, "
+           "logical_bytes INTEGER NOT NULL, quota_objects INTEGER, quota_bytes INTEGER)");
+    c.exec("INSERT INTO tenant_usage(tenant_id, objects, logical_bytes) SELECT b.tenant_id, COUNT(*), SUM(o.size) "
+           "FROM objects o JOIN buckets b ON b.id = o.bucket_id GROUP BY b.tenant_id");
+  }
+  c.exec("PRAGMA user_version = 6");
 }
 
 Tenant read_tenant(sqlite::Statement& s) {
@@ -322,6 +336,33 @@ bool SqliteMetaStore::blob_usable_by(int64_t tenant_id, const std::string& sha25
                            "(o.acl IN ('public-read', 'public-read-write') OR b.tenant_id = ?) LIMIT 1"));
   s->bind_blob(1, sha256).bind(2, tenant_id);
   return s->step();
+}
+
+TenantUsage SqliteMetaStore::tenant_usage(int64_t tenant_id) {
+  Lease c(*this);
+  sqlite::Use s(c->prepare("SELECT objects, logical_bytes, quota_objects, quota_bytes FROM tenant_usage WHERE tenant_id = ?"));
+  s->bind(1, tenant_id);
+  TenantUsage u;
+  if (!s->step()) return u;
+  u.objects = s->int64(0);
+  u.logical_bytes = s->int64(1);
+  if (!s->is_null(2)) u.quota_objects = s->int64(2);
+  if (!s->is_null(3)) u.quota_bytes = s->int64(3);
+  return u;
+}
+
+void SqliteMetaStore::set_tenant_quota(int64_t tenant_id, std::optional<int64_t> objects, std::optional<int64_t> bytes) {
+  Lease c(*this);
+  std::lock_guard lock(write_mu_);
+  sqlite::Use s(c->prepare("INSERT INTO tenant_usage(tenant_id, objects, logical_bytes, quota_objects, quota_bytes) "
+                           "VALUES(?, 0, 0, ?, ?) ON CONFLICT(tenant_id) DO UPDATE SET "
+                           "quota_objects = excluded.quota_objects, quota_bytes = excluded.quota_bytes"));
+  s->bind(1, tenant_id);
+  if (objects) s->bind(2, *objects);
+  else s->bind_null(2);
+  if (bytes) s->bind(3, *bytes);
+  else s->bind_null(3);
+  s->run();
 }
 
 std::vector<Takedown> SqliteMetaStore::list_takedowns() {

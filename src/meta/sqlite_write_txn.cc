@@ -134,14 +134,34 @@ bool SqliteWriteTxn::bucket_exists(int64_t bucket_id) {
   return s->step();
 }
 
+void SqliteWriteTxn::adjust_usage(int64_t bucket_id, int64_t objects, int64_t bytes) {
+  sqlite::Use s(conn_->prepare(
+      "INSERT INTO tenant_usage(tenant_id, objects, logical_bytes) SELECT tenant_id, ?, ? FROM buckets WHERE id = ? "
+      "ON CONFLICT(tenant_id) DO UPDATE SET objects = objects + excluded.objects, "
+      "logical_bytes = logical_bytes + excluded.logical_bytes "
+      "RETURNING objects, logical_bytes, quota_objects, quota_bytes"));
+  s->bind(1, objects).bind(2, bytes).bind(3, bucket_id);
+  bool over = false;
+  if (s->step() && (objects > 0 || bytes > 0))
+    over = (!s->is_null(2) && s->int64(0) > s->int64(2)) || (!s->is_null(3) && s->int64(1) > s->int64(3));
+  while (s->step()) {
+  }
+  if (over) throw QuotaExceededError();  // the caller's entry (savepoint) is undone
+}
+
 std::optional<std::string> SqliteWriteTxn::write_object(const ObjectRecord& o) {
   if (!bucket_exists(o.bucket_id)) throw NoSuchBucketError();
   std::optional<std::string> previous;
+  int64_t previous_size = 0;
   {
-    sqlite::Use s(conn_->prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
+    sqlite::Use s(conn_->prepare("SELECT sha256, size FROM objects WHERE bucket_id = ? AND key = ?"));
     s->bind(1, o.bucket_id).bind(2, o.key);
-    if (s->step()) previous = s->blob(0);
+    if (s->step()) {
+      previous = s->blob(0);
+      previous_size = s->int64(1);
+    }
   }
+  adjust_usage(o.bucket_id, previous ? 0 : 1, o.size - previous_size);
   sqlite::Use(conn_->prepare("INSERT OR REPLACE INTO objects(bucket_id, key, sha256, size, etag, modified_ms, "
                              "content_type, cache_control, content_disposition, content_encoding, user_meta, acl, "
                              "checksum_algorithm, checksum, part_sizes, expires) "
@@ -168,13 +188,16 @@ std::optional<std::string> SqliteWriteTxn::write_object(const ObjectRecord& o) {
 
 std::optional<std::string> SqliteWriteTxn::delete_object(int64_t bucket_id, const std::string& key) {
   std::string sha;
+  int64_t size = 0;
   {
-    sqlite::Use s(conn_->prepare("SELECT sha256 FROM objects WHERE bucket_id = ? AND key = ?"));
+    sqlite::Use s(conn_->prepare("SELECT sha256, size FROM objects WHERE bucket_id = ? AND key = ?"));
     s->bind(1, bucket_id).bind(2, key);
     if (!s->step()) return std::nullopt;
     sha = s->blob(0);
+    size = s->int64(1);
   }
   sqlite::Use(conn_->prepare("DELETE FROM objects WHERE bucket_id = ? AND key = ?"))->bind(1, bucket_id).bind(2, key).run();
+  adjust_usage(bucket_id, -1, -size);
   return sha;
 }
 
@@ -199,7 +222,8 @@ WriteTxn::DeletedTenant SqliteWriteTxn::delete_tenant(int64_t tenant_id) {
             buckets + ")",
         "DELETE FROM multipart_uploads WHERE bucket_id IN " + buckets,
         "DELETE FROM completed_multiparts WHERE bucket_id IN " + buckets, "DELETE FROM objects WHERE bucket_id IN " + buckets,
-        std::string("DELETE FROM buckets WHERE tenant_id = ?"), std::string("DELETE FROM tenants WHERE id = ?")})
+        std::string("DELETE FROM buckets WHERE tenant_id = ?"), std::string("DELETE FROM tenant_usage WHERE tenant_id = ?"),
+        std::string("DELETE FROM tenants WHERE id = ?")})
     sqlite::Use(conn_->prepare(sql))->bind(1, tenant_id).run();
   return out;
 }

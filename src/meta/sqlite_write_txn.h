@@ -39,6 +39,9 @@ class SqliteWriteTxn : public WriteTxn {
   void commit() override;
 
  private:
+  // Adds to the bucket owner's TenantUsage; throws QuotaExceededError when growing past a quota.
+  void adjust_usage(int64_t bucket_id, int64_t objects, int64_t bytes);
+
   SqliteMetaStore::Lease conn_;
   std::unique_lock<std::mutex> lock_;
   bool durable_;

@@ -20,6 +20,10 @@ class TenantRows {
   // The tenant with this id (e.g. a bucket's owner), if it exists.
   virtual std::optional<Tenant> tenant_by_id(int64_t id) = 0;
   virtual std::vector<Tenant> list_tenants() = 0;
+  // What the tenant stores, and its quotas (zeros and none for a tenant without objects).
+  virtual TenantUsage tenant_usage(int64_t tenant_id) = 0;
+  // Sets (or, with nullopt, removes) the tenant's quotas.
+  virtual void set_tenant_quota(int64_t tenant_id, std::optional<int64_t> objects, std::optional<int64_t> bytes) = 0;
   // Number of buckets the tenant owns.
   virtual int64_t count_buckets(int64_t tenant_id) = 0;
   // (Deleting a tenant releases blob references: WriteTxn::delete_tenant, through the pool.)

@@ -135,6 +135,14 @@ struct PoolStats {
   int64_t upload_bytes_skipped = 0;  // the bytes those PUTs did not send
 };
 
+// What a tenant stores (kept in step with its objects by every commit) and its quotas.
+struct TenantUsage {
+  int64_t objects = 0;
+  int64_t logical_bytes = 0;               // sum of its objects' sizes: what it uploaded
+  std::optional<int64_t> quota_objects;    // none: unlimited
+  std::optional<int64_t> quota_bytes;
+};
+
 // A blob an operator took down: removed from every tenant, its bytes refused from then on.
 struct Takedown {
   std::string sha256;  // raw

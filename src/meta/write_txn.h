@@ -39,9 +39,12 @@ class WriteTxn {
   // --- object rows
   virtual bool bucket_exists(int64_t bucket_id) = 0;
   // Writes (bucket, key), replacing any previous row; returns the blob the replaced row
-  // referenced. Throws NoSuchBucketError when the bucket does not exist.
+  // referenced. Keeps the owner's TenantUsage in step, and throws QuotaExceededError (having
+  // changed nothing) when the write would take it past a quota. Throws NoSuchBucketError when
+  // the bucket does not exist.
   virtual std::optional<std::string> write_object(const ObjectRecord& object) = 0;
-  // Deletes (bucket, key); returns the blob it referenced, nullopt when absent.
+  // Deletes (bucket, key), keeping the owner's TenantUsage in step; returns the blob it
+  // referenced, nullopt when absent.
   virtual std::optional<std::string> delete_object(int64_t bucket_id, const std::string& key) = 0;
   // Deletes the tenant with its buckets, objects, multipart uploads and records of completed
   // uploads. Returns the blob of every

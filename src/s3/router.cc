@@ -56,6 +56,8 @@ boost::asio::awaitable<void> Router::handle(http::Exchange& ex) {
     failure = entity_too_large();
   } catch (const TakenDownError& e) {
     failure = Error(451, "UnavailableForLegalReasons", e.what());
+  } catch (const QuotaExceededError&) {
+    failure = Error(403, "QuotaExceeded", "The upload would take this tenant past its quota; nothing was stored");
   }
   if (!failure) co_return;
   if (ex.responded()) throw std::runtime_error("error after the response started: " + failure->code);

@@ -811,6 +811,58 @@ TEST_P(MetaStoreContract, TakenDownBytesAreRefusedUntilLifted) {
   EXPECT_EQ(log[1].sha256, sha);
 }
 
+TEST_P(MetaStoreContract, TenantUsageFollowsEveryWriteAndQuotasRefuseGrowth) {
+  int64_t alice = make_tenant("alice"), bob = make_tenant("bob");
+  int64_t ba = make_bucket(alice, "alice-bucket"), bb = make_bucket(bob, "bob-bucket");
+  put(ba, "a", std::string(100, 'a'));
+  put(ba, "b", std::string(50, 'b'));
+  put(ba, "a", std::string(30, 'c'));  // an overwrite: one object, 70 bytes fewer
+  put(bb, "x", std::string(100, 'a'));  // dedup does not change what bob stores
+  ASSERT_TRUE(remove(ba, "b"));
+  TenantUsage a = meta_.tenant_usage(alice), b = meta_.tenant_usage(bob);
+  EXPECT_EQ(a.objects, 1);
+  EXPECT_EQ(a.logical_bytes, 30);
+  EXPECT_EQ(b.objects, 1);
+  EXPECT_EQ(b.logical_bytes, 100);
+  EXPECT_FALSE(a.quota_bytes.has_value());
+
+  meta_.set_tenant_quota(alice, 2, 100);
+  put(ba, "c", std::string(60, 'd'));                                 // 2 objects, 90 bytes: fits
+  EXPECT_THROW(put(ba, "d", std::string(5, 'e')), QuotaExceededError);  // a third object
+  EXPECT_THROW(put(ba, "c", std::string(71, 'f')), QuotaExceededError);  // 101 bytes
+  EXPECT_FALSE(meta_.get_object(ba, "d").has_value());
+  EXPECT_EQ(meta_.get_object(ba, "c")->size, 60);
+  put(ba, "c", std::string(10, 'g'));  // shrinking always fits
+  a = meta_.tenant_usage(alice);
+  EXPECT_EQ(a.objects, 2);
+  EXPECT_EQ(a.logical_bytes, 40);
+  EXPECT_EQ(a.quota_objects, 2);
+  EXPECT_EQ(a.quota_bytes, 100);
+  meta_.set_tenant_quota(alice, std::nullopt, std::nullopt);
+  put(ba, "d", std::string(5, 'e'));
+  EXPECT_EQ(meta_.tenant_usage(alice).objects, 3);
+  expect_refcounts_consistent();
+}
+
+// A database from before usage was kept has it counted once when opened.
+TEST_P(MetaStoreContract, AVersionFiveDatabaseGetsItsUsageCounted) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "an SQLite migration";
+  const std::string db_path = dir_.path() + "/herd.db";
+  int64_t t = make_tenant("t");
+  int64_t b = make_bucket(t, "bucket");
+  put(b, "k1", "12345");
+  put(b, "k2", "1234567");
+  {
+    sqlite::Connection c(db_path, 5000);
+    c.exec("DROP TABLE tenant_usage");
+    c.exec("PRAGMA user_version = 5");
+  }
+  SqliteMetaStore reopened(db_path);
+  TenantUsage u = reopened.tenant_usage(t);
+  EXPECT_EQ(u.objects, 2);
+  EXPECT_EQ(u.logical_bytes, 12);
+}
+
 // A database of schema version 3 (blobs without MD5s) opens as version 4; its old blobs have no
 // MD5 until their bytes are placed again.
 TEST_P(MetaStoreContract, AVersionThreeDatabaseGainsBlobMd5s) {

@@ -26,6 +26,8 @@ class FakeTenants : public TenantRows {
   std::optional<Tenant> tenant_by_id(int64_t) override { return std::nullopt; }
   std::vector<Tenant> list_tenants() override { return {}; }
   int64_t count_buckets(int64_t) override { return 0; }
+  TenantUsage tenant_usage(int64_t) override { return {}; }
+  void set_tenant_quota(int64_t, std::optional<int64_t>, std::optional<int64_t>) override {}
   std::map<std::string, Tenant> by_key;
   int lookups = 0;
 };
