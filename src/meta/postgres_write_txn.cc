@@ -120,20 +120,20 @@ std::optional<std::string> PostgresWriteTxn::write_object(const ObjectRecord& o)
       "FROM buckets WHERE id = $1 ON CONFLICT (tenant_id) DO UPDATE SET "
       "objects = tenant_usage.objects + EXCLUDED.objects, logical_bytes = tenant_usage.logical_bytes + EXCLUDED.logical_bytes "
       "RETURNING objects, logical_bytes, quota_objects, quota_bytes) "
-      "SELECT (SELECT sha256 FROM old), u.objects, u.logical_bytes, u.quota_objects, u.quota_bytes, "
-      "(SELECT size FROM old), (SELECT count(*) FROM ins) FROM usage u",
+      "SELECT (SELECT sha256 FROM old), (SELECT objects FROM usage), (SELECT logical_bytes FROM usage), "
+      "(SELECT quota_objects FROM usage), (SELECT quota_bytes FROM usage), (SELECT size FROM old), "
+      "(SELECT count(*) FROM ins)",
       {param(o.bucket_id), bytea(o.key), bytea(o.sha256), param(o.size), param(o.etag), param(o.modified_ms),
        param(o.meta.content_type), param(o.meta.cache_control), param(o.meta.content_disposition),
        param(o.meta.content_encoding), param(encode_user_meta(o.meta)), param(o.meta.acl),
        param(o.meta.checksum_algorithm), param(o.meta.checksum), param(encode_part_sizes(o.part_sizes)),
        param(o.meta.expires)});
-  if (!r.empty()) {
-    const bool grows = r.is_null(0, 0) || o.size > r.int64(0, 5);  // a new key, or more bytes
-    const bool over = (!r.is_null(0, 3) && r.int64(0, 1) > r.int64(0, 3)) ||
-                      (!r.is_null(0, 4) && r.int64(0, 2) > r.int64(0, 4));
-    if (grows && over) throw QuotaExceededError();  // the caller's entry (savepoint) is undone
-  }
-  if (r.empty() || r.is_null(0, 0)) return std::nullopt;
+  // Always one row: the replaced blob (NULL for a new key), the usage now, the quotas.
+  const bool grows = r.is_null(0, 0) || o.size > r.int64(0, 5);  // a new key, or more bytes
+  const bool over = (!r.is_null(0, 3) && r.int64(0, 1) > r.int64(0, 3)) ||
+                    (!r.is_null(0, 4) && r.int64(0, 2) > r.int64(0, 4));
+  if (grows && over) throw QuotaExceededError();  // the caller's entry (savepoint) is undone
+  if (r.is_null(0, 0)) return std::nullopt;
   return r.bytes(0, 0);
 }
 
