@@ -108,8 +108,10 @@ RetrieveResult Retriever::retrieve(const Bucket& bucket, const std::string& key,
     return d;
   });
   if (ran) return result;
-  if (auto r = reference(bucket, key, downloaded.sha256, type_or(downloaded.content_type), request.acl, "cached"))
-    return *r;
+  const bool may_use = downloaded.from_network || pool_.blob_usable_by(bucket.tenant_id, downloaded.sha256);
+  if (may_use)
+    if (auto r = reference(bucket, key, downloaded.sha256, type_or(downloaded.content_type), request.acl, "cached"))
+      return *r;
   Downloaded ignored;  // gone again already (overwritten and collected): fetch it ourselves
   return download(bucket, key, request, ignored);
 }
@@ -137,15 +139,16 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
   if (!digest) return from_origin(bucket, key, request, length, downloaded);
 
   const std::string type = request.content_type.empty() ? usable_content_type(head_type) : request.content_type;
-  downloaded = Downloaded{*digest, usable_content_type(head_type)};
   // A digest is only a claim (anyone can write one into a URL or a header): the pool's bytes
-  // answer it only when the tenant could read them anyway (public, or its own).
+  // answer it only when the tenant could read them anyway (public, or its own), and the answer
+  // is not cached for others (the URL never served these bytes).
   if (pool_.blob_usable_by(bucket.tenant_id, *digest)) {
     if (auto r = reference(bucket, key, *digest, type, request.acl, "found")) {
-      url_cache_.put(request.url, {*digest, downloaded.content_type});
+      downloaded = Downloaded{*digest, usable_content_type(head_type), false};
       return *r;
     }
   }
+  downloaded = Downloaded{*digest, usable_content_type(head_type)};
   // One fetch per digest at a time (from a peer, else the origin); those who waited for it
   // reference what it stored.
   std::optional<RetrieveResult> fetched;
@@ -170,10 +173,13 @@ RetrieveResult Retriever::download(const Bucket& bucket, const std::string& key,
     return fetched->sha256;
   });
   if (ran) return *fetched;
-  if (auto r = reference(bucket, key, stored_sha, type, request.acl, "found")) {
-    downloaded = Downloaded{stored_sha, downloaded.content_type};
-    url_cache_.put(request.url, {stored_sha, downloaded.content_type});
-    return *r;
+  // Bytes another retrieve fetched for another URL claiming the same digest: used as a later
+  // retrieve would use them, only when this tenant could read them anyway.
+  if (pool_.blob_usable_by(bucket.tenant_id, stored_sha)) {
+    if (auto r = reference(bucket, key, stored_sha, type, request.acl, "found")) {
+      downloaded = Downloaded{stored_sha, downloaded.content_type, false};
+      return *r;
+    }
   }
   return from_origin(bucket, key, request, length, downloaded);  // gone again already: fetch it ourselves
 }

@@ -9,7 +9,8 @@
 //      holds that the bucket's tenant may read anyway (public, or its own) are "found", source
 //      "pool" (a digest alone never reveals another tenant's private bytes); otherwise the peers are asked by hash (verified),
 //      "added", source "peer"; then the origin (5). A retrieve of a digest another one is
-//      fetching waits for it: "found"
+//      fetching waits for it: "found" (when the tenant may read what that one stored; else it
+//      fetches the bytes itself)
 //   5. otherwise it is downloaded (SSRF rules, caps: Fetcher) and hashed;   "added" (new bytes) or
 //      "present" (the pool had them), source "origin".
 // Results and sources are Jortage Rivet's. Thread-safe; retrieve() blocks (network, commit), so
@@ -54,6 +55,9 @@ class Retriever {
   struct Downloaded {
     std::string sha256;
     std::string content_type;
+    // False when the pool's own bytes answered a digest the URL only claimed ("found"): another
+    // tenant may then use them only if it could read them anyway (Pool::blob_usable_by).
+    bool from_network = true;
   };
 
   // Commits the object as another reference to a blob the pool holds; nullopt when it has no

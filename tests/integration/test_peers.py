@@ -138,6 +138,22 @@ class PeersTest(unittest.TestCase):
         self.assertEqual((status, answer["result"], answer["source"]), (200, "added", "origin"), answer)
         self.assertEqual(self.get_c("stolen2"), b"decoy bytes")
 
+    def test_a_url_answered_from_a_tenants_own_bytes_is_not_cached_for_others(self):
+        victim = self.c.create_tenant("victim-c")
+        vs3 = self.c.client(victim)
+        vs3.create_bucket(Bucket="victim-media")
+        secret = os.urandom(7000)
+        vs3.put_object(Bucket="victim-media", Key="dm.png", Body=secret)  # private
+        # A URL whose origin claims the secret's digest but serves other bytes.
+        self.origin.routes["/claims.png"] = (200, {"Repr-Digest": repr_digest(secret)}, b"what the URL really serves")
+        data = json.dumps({"url": self.origin.url("/claims.png"), "bucket": "victim-media", "key": "r"}).encode()
+        resp = h.raw_request(self.c.port, "POST", "/_herd/v1/retrieve", body=data, tenant=victim)
+        self.assertEqual(json.loads(resp.body)["result"], "found")  # the victim's own bytes, for the victim
+        status, answer = self.retrieve(self.origin.url("/claims.png"), "leak")
+        self.assertEqual(status, 200, answer)
+        self.assertNotEqual(answer["result"], "cached")
+        self.assertEqual(self.get_c("leak"), b"what the URL really serves")
+
     @unittest.skipUnless(ON_DISK, "deletes blob files of the disk store")
     def test_recover_puts_back_deleted_blobs_byte_exact(self):
         large, small, unshared = os.urandom(400000), os.urandom(3000), os.urandom(350000)
