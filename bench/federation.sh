@@ -52,6 +52,10 @@
 #   DIGESTS=1  the origin declares each file's SHA-256 (Repr-Digest, RFC 9530) on GET and HEAD, as
 #              Herd's public endpoint does; the ideal is then one download per pool and distinct
 #              content (a pool that HEADs first knows the bytes of a new URL it already holds) [0]
+#   ACL        the canned ACL of each retrieved object [public-read, as Mastodon stores its media
+#              cache (S3_PERMISSION)]; with "private", bytes a URL's digest only claims are not
+#              shared between tenants (a hash alone never gives a tenant bytes it could not read),
+#              so DIGESTS=1 downloads more than the ideal
 #   URL_CACHE_SECONDS  the pools' [fetch] url_cache_seconds [3600] (must outlast the replay)
 #   TIMEOUT    seconds per request [60]   MAX_SECONDS  bound of the replay [900]
 set -euo pipefail
@@ -78,6 +82,7 @@ THREADS=${THREADS:-8}
 URL_CACHE_SECONDS=${URL_CACHE_SECONDS:-3600}
 TIMEOUT=${TIMEOUT:-60}
 DIGESTS=${DIGESTS:-0}
+ACL=${ACL:-public-read}
 MAX_SECONDS=${MAX_SECONDS:-900}
 
 [ -x "$HERD_BIN" ] || die "herd binary not found: $HERD_BIN (build it or set HERD_BIN)"
@@ -169,7 +174,7 @@ digest_flag=()
   --herd-bin "$HERD_BIN" --out "$RUN" --seed "$SEED" --files "$FILES" --min-size "$MIN_SIZE" \
   --max-size "$MAX_SIZE" --posts "$POSTS" --max-attachments "$MAX_ATTACHMENTS" --origins "$ORIGINS" \
   --same-url "$SAME_URL" --zipf-s "$ZIPF_S" --threads "$THREADS" --timeout "$TIMEOUT" \
-  --max-seconds "$MAX_SECONDS" --url-cache-seconds "$URL_CACHE_SECONDS" \
+  --max-seconds "$MAX_SECONDS" --url-cache-seconds "$URL_CACHE_SECONDS" --acl "$ACL" \
   --machine "$CORES cores, load $LOAD_BEFORE before the run, $(date -u +%Y-%m-%d), herd $HERD_BIN" &
 REPLAY_PID=$!
 wait "$REPLAY_PID" || rc=$?

@@ -252,6 +252,7 @@ def main():
     ap.add_argument("--digests", action="store_true",
                     help="the origin declares each file's SHA-256 (Repr-Digest); the ideal is then one download "
                          "per pool and distinct content")
+    ap.add_argument("--acl", default="public-read", help="canned ACL of each retrieved object")
     ap.add_argument("--url-cache-seconds", type=int, default=0, help="the pools' [fetch] url_cache_seconds (noted)")
     ap.add_argument("--machine", default="", help="machine notes for the output (cores, load)")
     args = ap.parse_args()
@@ -338,7 +339,7 @@ def main():
             url = "http://127.0.0.1:%d%s" % (urlport, path)
             key = "cache/media_attachments/%06d/%d" % (post, n)
             try:
-                status, answer = retrieve(pools[p]["port"], tenant, {"url": url, "bucket": bucket, "key": key},
+                status, answer = retrieve(pools[p]["port"], tenant, {"url": url, "bucket": bucket, "key": key, "acl": args.acl},
                                           args.timeout)
             except Exception as e:  # noqa: BLE001 - every failure is reported
                 status, answer = None, {"error": "%s: %s" % (type(e).__name__, e)}
