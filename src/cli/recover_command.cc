@@ -30,13 +30,12 @@ void add_recover_command(CLI::App& app, Common& common) {
     const int64_t total = pool.meta().stats().blobs;
     int64_t checked = 0, missing = 0, restored = 0, restored_bytes = 0;
     std::vector<std::string> lost;
+    // A line rewritten in place on a terminal; otherwise a line every 20 batches and at the end.
+    int batches = 0;
     auto progress = [&](bool last) {
-      if (terminal)
-        std::cerr << "\rrecover: " << checked << " / " << total << " blobs checked, " << missing << " missing, "
-                  << restored << " restored" << (last ? "\n" : "") << std::flush;
-      else if (last || checked % 10000 == 0)
-        std::cerr << "recover: " << checked << " / " << total << " blobs checked, " << missing << " missing, "
-                  << restored << " restored\n";
+      if (!terminal && !last && ++batches % 20 != 0) return;
+      std::cerr << (terminal ? "\r" : "") << "recover: " << checked << " / " << total << " blobs checked, " << missing
+                << " missing, " << restored << " restored" << (terminal && !last ? "" : "\n") << std::flush;
     };
     std::string after;
     while (true) {
@@ -55,10 +54,9 @@ void add_recover_command(CLI::App& app, Common& common) {
         } else {
           lost.push_back(to_hex(b.sha256));
         }
-        if (terminal) progress(false);
       }
-      if (terminal && checked % 512 == 0) progress(false);
       if (batch.size() < 512) break;
+      progress(false);
     }
     progress(true);
     std::cout << "recover: " << restored << " blob(s) restored (" << restored_bytes << " bytes) of " << missing

@@ -36,8 +36,6 @@ std::string resolve_blob(const std::string& what, const Config& c, Pool& pool) {
   return object->sha256;
 }
 
-std::string iso_time(int64_t ms) { return format_iso8601_ms(ms); }
-
 }  // namespace
 
 void add_takedown_command(CLI::App& app, Common& common) {
@@ -81,11 +79,11 @@ void add_takedown_command(CLI::App& app, Common& common) {
     if (json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& t : all)
-        out.push_back({{"sha256", to_hex(t.sha256)}, {"reason", t.reason}, {"since", iso_time(t.created_ms)}});
+        out.push_back({{"sha256", to_hex(t.sha256)}, {"reason", t.reason}, {"since", format_iso8601_ms(t.created_ms)}});
       std::cout << out.dump() << "\n";
       return;
     }
-    for (const auto& t : all) std::cout << to_hex(t.sha256) << "  " << iso_time(t.created_ms) << "  " << t.reason << "\n";
+    for (const auto& t : all) std::cout << to_hex(t.sha256) << "  " << format_iso8601_ms(t.created_ms) << "  " << t.reason << "\n";
     if (all.empty()) std::cout << "no takedowns\n";
   });
   lift->callback([&] {
@@ -102,12 +100,12 @@ void add_takedown_command(CLI::App& app, Common& common) {
     if (json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& e : entries)
-        out.push_back({{"at", iso_time(e.at_ms)}, {"action", e.action}, {"sha256", to_hex(e.sha256)}, {"detail", e.detail}});
+        out.push_back({{"at", format_iso8601_ms(e.at_ms)}, {"action", e.action}, {"sha256", to_hex(e.sha256)}, {"detail", e.detail}});
       std::cout << out.dump() << "\n";
       return;
     }
     for (const auto& e : entries)
-      std::cout << iso_time(e.at_ms) << "  " << e.action << "  " << to_hex(e.sha256) << "  " << e.detail << "\n";
+      std::cout << format_iso8601_ms(e.at_ms) << "  " << e.action << "  " << to_hex(e.sha256) << "  " << e.detail << "\n";
   });
 }
 

@@ -10,6 +10,9 @@ namespace {
 // Multihash: <varint code><varint length><digest>; sha2-256 is code 0x12, 32 bytes.
 constexpr char kSha256Code = 0x12;
 constexpr char kSha256Length = 0x20;
+// Longer than any multihash with single-byte code and length (2 + 127 bytes) in base58: refused
+// before decoding, whose cost grows with the square of the length (the path is the client's).
+constexpr size_t kMaxMultibaseChars = 180;
 
 }  // namespace
 
@@ -23,7 +26,7 @@ HashlinkParse parse_hashlink(std::string_view text) {
   using Status = HashlinkParse::Status;
   if (text.starts_with("hl:")) text.remove_prefix(3);
   if (text.find(':') != std::string_view::npos) return {Status::kMalformed, {}};  // metadata
-  if (text.size() < 2 || text.front() != 'z') return {Status::kMalformed, {}};
+  if (text.size() < 2 || text.size() > kMaxMultibaseChars || text.front() != 'z') return {Status::kMalformed, {}};
   auto bytes = base58_decode(text.substr(1));
   if (!bytes || bytes->size() < 2) return {Status::kMalformed, {}};
   const auto code = static_cast<unsigned char>((*bytes)[0]), length = static_cast<unsigned char>((*bytes)[1]);

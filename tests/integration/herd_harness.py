@@ -9,6 +9,7 @@ Environment:
   HERD_KEEP  if set to 1, temporary directories are kept for post-mortem inspection
 """
 
+import base64
 import collections
 import datetime
 import hashlib
@@ -90,6 +91,27 @@ def md5_hex(data):
 
 def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
+
+
+def base58(data):
+    """Base58 with the Bitcoin alphabet (multibase "z")."""
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    n = int.from_bytes(data, "big")
+    out = ""
+    while n:
+        n, r = divmod(n, 58)
+        out = alphabet[r] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def hashlink(data):
+    """FEP-ef61 hashlink of `data`: multibase base58btc of its sha2-256 multihash ("hl:zQm...")."""
+    return "hl:z" + base58(b"\x12\x20" + hashlib.sha256(data).digest())
+
+
+def repr_digest(data):
+    """RFC 9530 Repr-Digest value of `data`."""
+    return "sha-256=:%s:" % base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
 def quoted_etag(data):

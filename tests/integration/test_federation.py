@@ -24,25 +24,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RUBY = shutil.which("ruby", path="/usr/bin:/bin:/usr/local/bin")
 RUBY_SCRIPT = os.path.join(HERE, "ruby", "mastodon.rb")
 PUBLIC_PORT = h.free_port()
-B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def base58(data):
-    n = int.from_bytes(data, "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = B58[r] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
-
-
-def hashlink(data):
-    """FEP-ef61 hashlink of `data`: multibase base58btc of the sha2-256 multihash."""
-    return "hl:z" + base58(b"\x12\x20" + hashlib.sha256(data).digest())
-
-
-def repr_digest(data):
-    return "sha-256=:%s:" % base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
 class FederationByHashTest(HerdTestCase):
@@ -74,35 +55,35 @@ class FederationByHashTest(HerdTestCase):
             for method in ("GET", "HEAD"):
                 status, headers, _ = self.public(method, path)
                 self.assertEqual(status, 200, path)
-                self.assertEqual(headers.get("repr-digest"), repr_digest(body), (method, path))
+                self.assertEqual(headers.get("repr-digest"), h.repr_digest(body), (method, path))
         # A range still names the digest of the whole representation.
         req = urllib.request.Request("http://127.0.0.1:%d/%s/a.png" % (PUBLIC_PORT, bucket), headers={"Range": "bytes=0-9"})
         with urllib.request.urlopen(req, timeout=10) as r:
             self.assertEqual(r.status, 206)
-            self.assertEqual(r.headers["Repr-Digest"], repr_digest(body))
+            self.assertEqual(r.headers["Repr-Digest"], h.repr_digest(body))
 
     def test_hashlinks_serve_public_blobs_only(self):
         body = os.urandom(3000)
         self.put_public("b.png", body)
-        status, headers, got = self.public("GET", "/.well-known/apgateway/" + hashlink(body))
+        status, headers, got = self.public("GET", "/.well-known/apgateway/" + h.hashlink(body))
         self.assertEqual(status, 200)
         self.assertEqual(got, body)
-        self.assertEqual(headers["repr-digest"], repr_digest(body))
+        self.assertEqual(headers["repr-digest"], h.repr_digest(body))
         self.assertIn("immutable", headers["cache-control"])
         self.assertEqual(headers["x-content-type-options"], "nosniff")
-        status, headers, got = self.public("HEAD", "/.well-known/apgateway/" + hashlink(body))
+        status, headers, got = self.public("HEAD", "/.well-known/apgateway/" + h.hashlink(body))
         self.assertEqual((status, headers["content-length"], got), (200, str(len(body)), b""))
 
         private = os.urandom(3000)
         self.put_public("secret.png", private, acl="private")
-        self.assertEqual(self.public("GET", "/.well-known/apgateway/" + hashlink(private))[0], 404)
-        self.assertEqual(self.public("GET", "/.well-known/apgateway/" + hashlink(b"never stored"))[0], 404)
+        self.assertEqual(self.public("GET", "/.well-known/apgateway/" + h.hashlink(private))[0], 404)
+        self.assertEqual(self.public("GET", "/.well-known/apgateway/" + h.hashlink(b"never stored"))[0], 404)
 
     def test_bad_hashlinks_are_400(self):
         body = b"hashlink test bytes"
         self.put_public("c.png", body)
-        good = hashlink(body)
-        sha512 = "hl:z" + base58(b"\x13\x40" + hashlib.sha512(body).digest())
+        good = h.hashlink(body)
+        sha512 = "hl:z" + h.base58(b"\x13\x40" + hashlib.sha512(body).digest())
         for bad in (good[:-3], good + ":zMetadata", "hl:Qm" + good[5:], sha512, "hl:z0OIl"):
             status, _, _ = self.public("GET", "/.well-known/apgateway/" + bad)
             self.assertEqual(status, 400, bad)

@@ -4,10 +4,7 @@ A pool with a peer fetches a file whose digest it knows (a Repr-Digest on the or
 HEAD, or a hashlink) from the peer, not the origin; a peer serving wrong bytes is rejected and the
 next source used; `herd recover --from PEER` puts back deleted blobs byte-exact and names what no
 peer had; `herd fsck --repair` fetches a corrupt blob again from the configured peers."""
-import base64
 import concurrent.futures
-import hashlib
-import http.client
 import json
 import os
 import unittest
@@ -15,10 +12,6 @@ import unittest
 import herd_harness as h
 
 ON_DISK = h.BLOBS == "disk"
-
-
-def repr_digest(data):
-    return "sha-256=:%s:" % base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
 class PeersTest(unittest.TestCase):
@@ -69,7 +62,7 @@ class PeersTest(unittest.TestCase):
     def test_a_known_digest_is_fetched_from_the_peer_not_the_origin(self):
         body = os.urandom(300000)
         self.on_b("known.jpg", body)
-        self.origin.routes["/known.jpg"] = (200, {"Content-Type": "image/jpeg", "Repr-Digest": repr_digest(body)}, body)
+        self.origin.routes["/known.jpg"] = (200, {"Content-Type": "image/jpeg", "Repr-Digest": h.repr_digest(body)}, body)
         status, answer = self.retrieve(self.origin.url("/known.jpg"), "known.jpg")
         self.assertEqual(status, 200, answer)
         self.assertEqual((answer["result"], answer["source"]), ("added", "peer"))
@@ -80,7 +73,7 @@ class PeersTest(unittest.TestCase):
     def test_a_hashlink_is_fetched_from_a_peer_and_a_lying_peer_is_skipped(self):
         body = os.urandom(5000)
         self.on_b("linked.png", body)
-        link = "hl:z" + _base58(b"\x12\x20" + hashlib.sha256(body).digest())
+        link = h.hashlink(body)
         self.bad_peer.routes["/.well-known/apgateway/" + link] = (200, {}, b"not the bytes you asked for")
         status, answer = self.retrieve(link, "linked.png")
         self.assertEqual(status, 200, answer)
@@ -97,7 +90,7 @@ class PeersTest(unittest.TestCase):
 
     def test_concurrent_retrieves_of_one_digest_share_one_peer_fetch(self):
         body = os.urandom(20000)
-        link = "hl:z" + _base58(b"\x12\x20" + hashlib.sha256(body).digest())
+        link = h.hashlink(body)
         path = "/.well-known/apgateway/" + link
         self.bad_peer.routes[path] = (200, {}, body)  # an honest peer this time, and a slow one
         self.bad_peer.delays[path] = 1.0
@@ -114,12 +107,12 @@ class PeersTest(unittest.TestCase):
 
     def test_when_no_peer_has_it_the_origin_serves_it(self):
         body = os.urandom(4000)
-        self.origin.routes["/only-origin.bin"] = (200, {"Repr-Digest": repr_digest(body)}, body)
+        self.origin.routes["/only-origin.bin"] = (200, {"Repr-Digest": h.repr_digest(body)}, body)
         status, answer = self.retrieve(self.origin.url("/only-origin.bin"), "o.bin")
         self.assertEqual(status, 200, answer)
         self.assertEqual((answer["result"], answer["source"]), ("added", "origin"))
         self.assertEqual(self.origin.gets("/only-origin.bin"), 1)
-        status, answer = self.retrieve("hl:z" + _base58(b"\x12\x20" + hashlib.sha256(b"nobody has this").digest()),
+        status, answer = self.retrieve(h.hashlink(b"nobody has this"),
                                        "none")
         self.assertEqual((status, answer["error"]), (502, "UpstreamError"), answer)
 
@@ -129,11 +122,11 @@ class PeersTest(unittest.TestCase):
         s3.create_bucket(Bucket="private-stuff")
         secret = os.urandom(6000)
         s3.put_object(Bucket="private-stuff", Key="secret", Body=secret)
-        link = "hl:z" + _base58(b"\x12\x20" + hashlib.sha256(secret).digest())
+        link = h.hashlink(secret)
         status, answer = self.retrieve(link, "stolen")  # no peer has it: nothing found
         self.assertEqual((status, answer["error"]), (502, "UpstreamError"), answer)
         # An origin declaring the secret's digest gets its own bytes downloaded, not the secret.
-        self.origin.routes["/liar.bin"] = (200, {"Repr-Digest": repr_digest(secret)}, b"decoy bytes")
+        self.origin.routes["/liar.bin"] = (200, {"Repr-Digest": h.repr_digest(secret)}, b"decoy bytes")
         status, answer = self.retrieve(self.origin.url("/liar.bin"), "stolen2")
         self.assertEqual((status, answer["result"], answer["source"]), (200, "added", "origin"), answer)
         self.assertEqual(self.get_c("stolen2"), b"decoy bytes")
@@ -145,7 +138,7 @@ class PeersTest(unittest.TestCase):
         secret = os.urandom(7000)
         vs3.put_object(Bucket="victim-media", Key="dm.png", Body=secret)  # private
         # A URL whose origin claims the secret's digest but serves other bytes.
-        self.origin.routes["/claims.png"] = (200, {"Repr-Digest": repr_digest(secret)}, b"what the URL really serves")
+        self.origin.routes["/claims.png"] = (200, {"Repr-Digest": h.repr_digest(secret)}, b"what the URL really serves")
         data = json.dumps({"url": self.origin.url("/claims.png"), "bucket": "victim-media", "key": "r"}).encode()
         resp = h.raw_request(self.c.port, "POST", "/_herd/v1/retrieve", body=data, tenant=victim)
         self.assertEqual(json.loads(resp.body)["result"], "found")  # the victim's own bytes, for the victim
@@ -191,16 +184,6 @@ class PeersTest(unittest.TestCase):
         proc = self.c.cli("fsck", "--json", check=False)
         report = json.loads(proc.stdout.strip().splitlines()[-1])
         self.assertEqual((report["corrupt_blobs"], report["missing_blobs"]), (0, 0), report)
-
-
-def _base58(data):
-    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-    n = int.from_bytes(data, "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = alphabet[r] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ bytes in every tenant, makes their blob URLs and hashlinks 451, refuses the same
 on (PutObject, multipart completion, upload by URL), is listed by `herd takedown list`, logged in
 the append-only `herd takedown log`, and reversible with `herd takedown lift`; GC then removes
 the bytes. Other objects are untouched."""
-import hashlib
 import json
 import os
 import urllib.error
@@ -12,16 +11,6 @@ import urllib.request
 
 import herd_harness as h
 from herd_harness import HerdTestCase
-
-
-def hashlink(data):
-    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-    n = int.from_bytes(b"\x12\x20" + hashlib.sha256(data).digest(), "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = alphabet[r] + out
-    return "hl:z" + out
 
 
 class TakedownTest(HerdTestCase):
@@ -61,7 +50,7 @@ class TakedownTest(HerdTestCase):
         self.assertClientError(lambda: a.get_object(Bucket="td-alice", Key="bad.png"), 404, "NoSuchKey")
         self.assertClientError(lambda: b.get_object(Bucket="td-bob", Key="copy.png"), 404, "NoSuchKey")
         self.assertEqual(self.public_status("/blobs/" + sha), 451)
-        self.assertEqual(self.public_status("/.well-known/apgateway/" + hashlink(abusive)), 451)
+        self.assertEqual(self.public_status("/.well-known/apgateway/" + h.hashlink(abusive)), 451)
         self.assertEqual(a.get_object(Bucket="td-alice", Key="fine.png")["Body"].read(), other)
 
         # The same bytes are refused, by every path, and nothing is stored.

@@ -48,6 +48,7 @@ TEST(ContentDigest, BadHashlinksAreTold) {
   EXPECT_EQ(federation::parse_hashlink("hl:zQmWvQxTqbG2Z9HPJgG57jjwR154cKhbtJenbyYTWkjgF3e:zCT5htke").status,
             S::kMalformed);  // metadata
   EXPECT_EQ(federation::parse_hashlink("hl:z0OIl").status, S::kMalformed);
+  EXPECT_EQ(federation::parse_hashlink("hl:z" + std::string(16000, '2')).status, S::kMalformed);  // refused unread
   // A well-formed sha2-512 multihash (code 0x13, 64 bytes).
   std::string sha512_multihash = std::string{0x13, 0x40} + std::string(64, '\x07');
   EXPECT_EQ(federation::parse_hashlink("hl:z" + base58_encode(sha512_multihash)).status, S::kUnsupported);
